@@ -1,0 +1,30 @@
+# The two commands: `make run` and `make test`. Everything else is set up by them.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test test-db clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+## run: install, start the embedded PostgreSQL (unless DATABASE_URL), migrate, seed, serve
+run: $(STAMP)
+	$(BIN)/coordination init
+	$(BIN)/coordination demo --if-empty
+	$(BIN)/coordination serve
+
+## test: the whole suite against a real PostgreSQL (embedded, or DATABASE_URL)
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+## test-db: only the tests that need PostgreSQL
+test-db: $(STAMP)
+	$(BIN)/python -m pytest -m db
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

@@ -1,0 +1,53 @@
+"""The one configuration object, read from the environment (DATABASE_URL, COORDINATION_* ...)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+
+class ConfigurationError(Exception):
+    """A setting is missing or malformed; the message says which and how to fix it."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str | None
+    data_dir: Path
+    clock_start: datetime | None
+    clock_offset_ms: int | None
+    secret_key: str | None
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        return cls(
+            database_url=env.get("DATABASE_URL") or None,
+            data_dir=Path(env.get("COORDINATION_DATA_DIR") or "./var").resolve(),
+            clock_start=_parse_instant("COORDINATION_CLOCK_START", env.get("COORDINATION_CLOCK_START")),
+            clock_offset_ms=_parse_int("COORDINATION_CLOCK_OFFSET_MS", env.get("COORDINATION_CLOCK_OFFSET_MS")),
+            secret_key=env.get("SECRET_KEY") or None,
+        )
+
+
+def _parse_instant(name: str, value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        instant = datetime.fromisoformat(value)
+    except ValueError:
+        raise ConfigurationError(f"{name}={value!r} is not an ISO 8601 instant, e.g. 2026-03-02T09:00:00+08:00") from None
+    if instant.tzinfo is None:
+        raise ConfigurationError(f"{name}={value!r} needs a UTC offset, e.g. 2026-03-02T09:00:00+08:00")
+    return instant
+
+
+def _parse_int(name: str, value: str | None) -> int | None:
+    if not value:
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise ConfigurationError(f"{name}={value!r} is not a whole number") from None

@@ -1,0 +1,31 @@
+"""Errors of the application layer (beyond the domain's): conflicts, authentication."""
+
+from __future__ import annotations
+
+from domain.errors import DomainError, ForbiddenTransition
+
+
+class ConcurrentChange(ForbiddenTransition):
+    """Another change to the same object won each of our bounded retries: try again."""
+
+    code = "concurrent_change"
+
+
+class IdempotencyConflict(ForbiddenTransition):
+    """The Idempotency-Key was used before with a different command."""
+
+    code = "idempotency_key_reused"
+
+
+class AlreadyExists(ForbiddenTransition):
+    code = "already_exists"
+
+
+class AuthenticationFailed(DomainError):
+    code = "authentication_failed"
+
+
+class StoreNotReady(DomainError):
+    """The store has not been initialised (run `coordination init`), or is not empty when it must be."""
+
+    code = "store_not_ready"

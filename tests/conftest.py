@@ -1,0 +1,75 @@
+"""Fixtures: a real PostgreSQL (DATABASE_URL, or an embedded one under var/), a fresh schema per test."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from coordination.clock import ManualClock
+from coordination.config import Settings
+from coordination.storage import connect, start_embedded
+from domain.actors import Actor
+
+ROOT = Path(__file__).resolve().parent.parent
+TEST_SCHEMA_PREFIX = "test_"
+
+
+@pytest.fixture(scope="session")
+def database_url() -> str:
+    url = os.environ.get("DATABASE_URL") or start_embedded(ROOT / "var" / "test-postgres")
+    with connect(url, autocommit=True) as conn:
+        for (schema,) in conn.execute(
+            "SELECT nspname FROM pg_namespace WHERE nspname LIKE %s", (TEST_SCHEMA_PREFIX + "%",)
+        ).fetchall():
+            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+    return url
+
+
+@pytest.fixture
+def schema(database_url: str):
+    name = TEST_SCHEMA_PREFIX + uuid.uuid4().hex[:12]
+    yield name
+    with connect(database_url, autocommit=True) as conn:
+        conn.execute(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    return Settings(database_url=database_url, data_dir=tmp_path, clock_start=None, clock_offset_ms=None,
+                    secret_key="test")
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(datetime.fromisoformat("2026-03-02T09:00:00+08:00"))
+
+
+@pytest.fixture
+def runtime(settings: Settings, schema: str, clock: ManualClock):
+    from coordination.bootstrap import initialise
+
+    rt = initialise(settings, schema=schema, clock=clock)
+    yield rt
+    rt.ledger.close()
+
+
+@pytest.fixture
+def ledger(runtime):
+    return runtime.ledger
+
+
+def actor(username: str, unit: str, *roles: str) -> Actor:
+    return Actor(username=username, unit=unit, roles=frozenset(roles))
+
+
+OFFICE = actor("office1", "culture-tourism", "office")
+SUPERVISOR = actor("dukao1", "supervision-office", "supervisor")
+ADMIN = actor("admin", "gov-office", "admin")
+FINANCE = actor("finance-liaison", "finance", "liaison")
+EDUCATION = actor("education-liaison", "education", "liaison")
+HOUSING = actor("housing-liaison", "housing-construction", "liaison")
+CULTURE = actor("culture-liaison", "culture-tourism", "liaison")
