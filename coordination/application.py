@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import random
+import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -47,7 +49,8 @@ log = structlog.get_logger(__name__)
 
 A = TypeVar("A", bound=Aggregate)
 
-MAX_ATTEMPTS = 5
+MAX_ATTEMPTS = 8
+BACKOFF_SECONDS = 0.005
 SECRET_FIELDS = frozenset({"password_hash"})
 """Event fields never shown outside the write side (the audit log, history)."""
 
@@ -148,6 +151,8 @@ class Ledger(Application[UUID]):
                 recordings = self.save(*pending)
             except IntegrityError:
                 log.info("command.conflict_retry", command=command, attempt=attempt)
+                # Jittered exponential back-off, so that two steady writers stop colliding.
+                time.sleep(random.uniform(0, BACKOFF_SECONDS * 2**attempt))
                 continue
             position = max((r.notification.id for r in recordings), default=self.position())
             log.info(command, actor=actor.username, unit=actor.unit, position=position)
