@@ -24,6 +24,7 @@ def open_ledger(
 ) -> Runtime:
     """The ledger on the configured PostgreSQL. Long-running processes pass create_table=False (no DDL)."""
     url = database_url(settings)
+    schema = schema or settings.schema
     ledger = Ledger(
         eventsourcing_env(url, schema=schema, create_table=create_table),
         clock=clock or SystemClock.from_settings(settings),
@@ -34,6 +35,7 @@ def open_ledger(
 def initialise(settings: Settings, *, schema: str | None = None, clock: Clock | None = None) -> Runtime:
     """coordination init: create or migrate every table, then seed the group and its 26 units (idempotent)."""
     url = database_url(settings)
+    schema = schema or settings.schema
     if schema:
         ensure_schema(url, schema)
     runtime = open_ledger(settings, create_table=True, schema=schema, clock=clock)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -15,6 +16,7 @@ class ConfigurationError(Exception):
 @dataclass(frozen=True)
 class Settings:
     database_url: str | None
+    schema: str | None
     data_dir: Path
     clock_start: datetime | None
     clock_offset_ms: int | None
@@ -25,6 +27,7 @@ class Settings:
         env = os.environ if environ is None else environ
         return cls(
             database_url=env.get("DATABASE_URL") or None,
+            schema=_parse_schema(env.get("COORDINATION_SCHEMA")),
             data_dir=Path(env.get("COORDINATION_DATA_DIR") or "./var").resolve(),
             clock_start=_parse_instant("COORDINATION_CLOCK_START", env.get("COORDINATION_CLOCK_START")),
             clock_offset_ms=_parse_int("COORDINATION_CLOCK_OFFSET_MS", env.get("COORDINATION_CLOCK_OFFSET_MS")),
@@ -42,6 +45,14 @@ def _parse_instant(name: str, value: str | None) -> datetime | None:
     if instant.tzinfo is None:
         raise ConfigurationError(f"{name}={value!r} needs a UTC offset, e.g. 2026-03-02T09:00:00+08:00")
     return instant
+
+
+def _parse_schema(value: str | None) -> str | None:
+    if not value:
+        return None
+    if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", value):
+        raise ConfigurationError(f"COORDINATION_SCHEMA={value!r} must be a lowercase PostgreSQL identifier")
+    return value
 
 
 def _parse_int(name: str, value: str | None) -> int | None:

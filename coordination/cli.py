@@ -1,0 +1,137 @@
+"""The `coordination` console command: init, users add, demo, serve.
+
+Messages for the operator are in Chinese first; exit status 0 on success, 1 on a refused or failed
+operation (with the reason on stderr), 2 on a usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+from collections.abc import Sequence
+
+from coordination.config import ConfigurationError, Settings
+from coordination.logs import configure_logging
+from domain.actors import ROLES, SYSTEM
+from domain.errors import DomainError
+from domain.units import UNIT_CODES
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="coordination", description="协调机制台账 — the coordination ledger")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    commands.add_parser("init", help="create or migrate the database and seed the group and its 26 units")
+
+    users = commands.add_parser("users", help="user accounts").add_subparsers(dest="users_command", required=True)
+    add = users.add_parser("add", help="add a user; the password is read from standard input")
+    add.add_argument("username")
+    add.add_argument("--unit", required=True, choices=UNIT_CODES, metavar="CODE")
+    add.add_argument("--role", action="append", required=True, choices=sorted(ROLES), dest="roles")
+    add.add_argument("--display-name", default="")
+
+    demo = commands.add_parser("demo", help="load the demo history into an empty store")
+    demo.add_argument("--if-empty", action="store_true", help="skip quietly when the store already has data")
+
+    serve = commands.add_parser("serve", help="run the web server until SIGTERM or Ctrl-C")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=None, help="default: 2 × CPU count + 1")
+
+    args = parser.parse_args(argv)
+    configure_logging()
+    try:
+        settings = Settings.from_env()
+        return {"init": init, "users": add_user, "demo": load_demo, "serve": serve_forever}[args.command](settings, args)
+    except (ConfigurationError, DomainError) as exc:
+        print(f"错误 / error: {exc}", file=sys.stderr)
+        return 1
+
+
+def init(settings: Settings, args: argparse.Namespace) -> int:
+    from coordination.bootstrap import initialise
+
+    runtime = initialise(settings)
+    group = runtime.ledger.group()
+    print(f"已初始化 {group.name}:{len(runtime.ledger.units())} 个成员单位;日志位置 {runtime.ledger.position()}")
+    runtime.ledger.close()
+    return 0
+
+
+def add_user(settings: Settings, args: argparse.Namespace) -> int:
+    from coordination.bootstrap import open_ledger
+
+    if sys.stdin.isatty():
+        password = getpass.getpass("密码 / password: ")
+        if getpass.getpass("再次输入 / again: ") != password:
+            print("两次输入的密码不一致 / the passwords differ", file=sys.stderr)
+            return 1
+    else:
+        password = sys.stdin.readline().rstrip("\n")
+    ledger = open_ledger(settings).ledger
+    try:
+        ledger.group()
+        ledger.register_user(SYSTEM, username=args.username, password=password, unit=args.unit, roles=args.roles,
+                             display_name=args.display_name)
+    finally:
+        ledger.close()
+    print(f"已添加用户 {args.username}({args.unit},{'、'.join(ROLES[r] for r in args.roles)})")
+    return 0
+
+
+def load_demo(settings: Settings, args: argparse.Namespace) -> int:
+    from coordination.bootstrap import open_ledger
+    from coordination.demo import load_demo as write_demo
+
+    ledger = open_ledger(settings).ledger
+    try:
+        ledger.group()
+        if args.if_empty and not ledger.is_empty():
+            print("台账已有数据,跳过演示数据 / the store has data; demo skipped")
+            return 0
+        position = write_demo(ledger)
+    finally:
+        ledger.close()
+    print(f"已载入演示数据:日志位置 {position}")
+    return 0
+
+
+def serve_forever(settings: Settings, args: argparse.Namespace) -> int:
+    from gunicorn.app.base import BaseApplication
+
+    from coordination.clock import SystemClock
+    from coordination.demo import DEMO_PASSWORD, DEMO_USERS
+    from coordination.storage import database_url, redact
+
+    # Fix what every process must share before gunicorn forks: the database and the clock's offset.
+    url = database_url(settings)
+    os.environ["DATABASE_URL"] = url
+    SystemClock.from_settings(settings).export_offset()
+    workers = args.workers or (2 * (os.cpu_count() or 1) + 1)
+
+    class Server(BaseApplication):
+        def load_config(self) -> None:
+            self.cfg.set("bind", f"{args.host}:{args.port}")
+            self.cfg.set("workers", workers)
+            self.cfg.set("preload_app", False)
+            self.cfg.set("accesslog", "-")
+
+        def load(self):
+            from web import create_app
+
+            return create_app()
+
+    print(f"协调机制台账 运行于 http://{args.host}:{args.port}/ (数据库 {redact(url)},{workers} 个进程)")
+    print(f"演示账号(密码均为 {DEMO_PASSWORD}):")
+    for user, display_name in DEMO_USERS[:3] + [DEMO_USERS[3 + UNIT_CODES.index("finance")]]:
+        print(f"  {user.username:<24} {display_name}")
+    print("  <单位代码>-liaison          各成员单位联络员,如 education-liaison")
+    print("投影进程(看板、报表)随读侧功能提供;按 Ctrl-C 停止。", flush=True)
+    Server().run()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
