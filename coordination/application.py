@@ -22,7 +22,7 @@ from uuid import UUID
 import structlog
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoding
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, ProgrammingError, Transcoding
 
 from coordination import passwords
 from coordination.authorization import can_read_task, require_own_unit, require_role
@@ -213,10 +213,11 @@ class Ledger(Application[UUID]):
             return None
 
     def group(self) -> Group:
+        """The group; a clear StoreNotReady when `coordination init` has not run against this store."""
         try:
             return self.repository.get(Group.create_id())
-        except AggregateNotFoundError:
-            raise StoreNotReady("the group is not set up yet: run `coordination init`") from None
+        except (AggregateNotFoundError, ProgrammingError):
+            raise StoreNotReady("the store is not initialised: run `coordination init` first") from None
 
     def unit(self, code: str) -> MemberUnit:
         return self._load(MemberUnit.create_id(code) if isinstance(code, str) else code, MemberUnit, "unit")

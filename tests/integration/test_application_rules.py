@@ -246,3 +246,41 @@ def test_task_type_is_checked_on_load(ledger):
     with pytest.raises(errors.NotFound):
         ledger.task(topic_id)
     assert Task is not None
+
+
+# --- topics and meetings ---------------------------------------------------------------------------
+
+
+def held_meeting(ledger, clock, number: str) -> str:
+    meeting = ledger.schedule_meeting(OFFICE, kind="office", title="办公室成员工作会议", date=clock.now().date(),
+                                      location="会议室", chair="办公室主任").result["id"]
+    ledger.record_attendance(OFFICE, meeting, present=["culture-tourism", "finance"], absent=[])
+    ledger.draft_minutes(OFFICE, meeting, number=number, summary="纪要", items=[
+        {"title": "事项", "text": "内容", "category": "other", "outcome": "agreed"}])
+    return meeting
+
+
+def test_two_issued_minutes_cannot_share_a_number(ledger, clock):
+    first = held_meeting(ledger, clock, "鹿文协纪〔2026〕9号")
+    second = held_meeting(ledger, clock, "鹿文协纪〔2026〕9号")
+    ledger.issue_minutes(OFFICE, first)
+    before = ledger.position()
+    with pytest.raises(errors.DuplicateMinutesNumber):
+        ledger.issue_minutes(OFFICE, second)
+    assert ledger.position() == before
+    assert ledger.meeting(second).status == "minutes_drafted"
+
+
+def test_only_accepted_topics_go_on_an_agenda_and_a_liaison_proposes_for_its_own_unit(ledger, clock):
+    topic = ledger.propose_topic(FINANCE, title="议题").result["id"]
+    assert ledger.topic(topic).proposed_by == "finance"
+    with pytest.raises(errors.NotPermitted):
+        ledger.propose_topic(FINANCE, title="议题", proposed_by="education")
+    before = ledger.position()
+    with pytest.raises(errors.TopicNotOpen):
+        ledger.schedule_meeting(OFFICE, kind="plenary", title="全体会议", date=date(2026, 4, 1), location="会议室",
+                                chair="召集人", topics=[topic])
+    assert ledger.position() == before, "neither the meeting nor the agenda placement was recorded"
+    ledger.decline_topic(OFFICE, topic, reason="不属于协调组职责")
+    with pytest.raises(errors.TopicNotOpen):
+        ledger.accept_topic(OFFICE, topic)
