@@ -376,28 +376,29 @@ class Ledger(Application[UUID]):
     def record_attendance(self, actor: Actor, meeting_id: Any, *, present: list[str], absent: list[dict[str, str]],
                           invited: list[str] | None = None, idempotency_key: str | None = None) -> Outcome:
         """记录出席: units present, absent with reason, invited guests (列席)."""
-        require_role(actor, "office")
-
-        def work(at: datetime) -> tuple[dict[str, Any], list[Aggregate]]:
-            meeting = self._load(meeting_id, Meeting, "meeting")
-            meeting.record_attendance(present=present, absent=absent, invited=invited, by=actor, at=at)
-            return {"id": str(meeting.id), "status": meeting.status}, [meeting]
-
-        arguments = {"meeting": str(meeting_id), "present": present, "absent": absent, "invited": invited}
-        return self._execute(actor, "meeting.attendance_recorded", arguments, work, idempotency_key)
+        return self._on_meeting(actor, meeting_id, "meeting.attendance_recorded",
+                                {"present": present, "absent": absent, "invited": invited}, idempotency_key,
+                                lambda meeting, at: meeting.record_attendance(present=present, absent=absent,
+                                                                              invited=invited, by=actor, at=at))
 
     def draft_minutes(self, actor: Actor, meeting_id: Any, *, number: str, summary: str, items: list[dict[str, Any]],
                       idempotency_key: str | None = None) -> Outcome:
         """起草会议纪要 (repeatable until issued)."""
+        return self._on_meeting(actor, meeting_id, "meeting.minutes_drafted",
+                                {"number": number, "summary": summary, "items": items}, idempotency_key,
+                                lambda meeting, at: meeting.draft_minutes(number=number, summary=summary,
+                                                                          items=items, by=actor, at=at))
+
+    def _on_meeting(self, actor: Actor, meeting_id: Any, command: str, arguments: dict[str, Any], key: str | None,
+                    change: Callable[[Meeting, datetime], None]) -> Outcome:
         require_role(actor, "office")
 
         def work(at: datetime) -> tuple[dict[str, Any], list[Aggregate]]:
             meeting = self._load(meeting_id, Meeting, "meeting")
-            meeting.draft_minutes(number=number, summary=summary, items=items, by=actor, at=at)
-            return {"id": str(meeting.id), "status": meeting.status}, [meeting]
+            change(meeting, at)
+            return {"id": str(meeting.id), "status": meeting.status, "corrections": meeting.corrections}, [meeting]
 
-        arguments = {"meeting": str(meeting_id), "number": number, "summary": summary, "items": items}
-        return self._execute(actor, "meeting.minutes_drafted", arguments, work, idempotency_key)
+        return self._execute(actor, command, {"meeting": str(meeting_id), **arguments}, work, key)
 
     def issue_minutes(self, actor: Actor, meeting_id: Any, idempotency_key: str | None = None) -> Outcome:
         """印发会议纪要: freeze the minutes; each agreed item becomes a resolution; agenda topics conclude."""
@@ -434,15 +435,10 @@ class Ledger(Application[UUID]):
     def correct_minutes(self, actor: Actor, meeting_id: Any, *, correction: str, reason: str,
                         idempotency_key: str | None = None) -> Outcome:
         """勘误: a correction beside issued minutes."""
-        require_role(actor, "office")
-
-        def work(at: datetime) -> tuple[dict[str, Any], list[Aggregate]]:
-            meeting = self._load(meeting_id, Meeting, "meeting")
-            meeting.correct_minutes(correction=correction, reason=reason, by=actor, at=at)
-            return {"id": str(meeting.id), "corrections": meeting.corrections}, [meeting]
-
-        arguments = {"meeting": str(meeting_id), "correction": correction, "reason": reason}
-        return self._execute(actor, "meeting.minutes_corrected", arguments, work, idempotency_key)
+        return self._on_meeting(actor, meeting_id, "meeting.minutes_corrected",
+                                {"correction": correction, "reason": reason}, idempotency_key,
+                                lambda meeting, at: meeting.correct_minutes(correction=correction, reason=reason,
+                                                                            by=actor, at=at))
 
     def meeting(self, meeting_id: Any) -> Meeting:
         return self._load(meeting_id, Meeting, "meeting")

@@ -135,7 +135,6 @@ class Task(Aggregate):
         self.completion: dict[str, Any] | None = None
         self.closed_at: datetime | None = None
         self.urgings = 0
-        self.last_changed_at = at
 
     # --- commands -------------------------------------------------------------------------------
 
@@ -155,7 +154,6 @@ class Task(Aggregate):
         if unit == self.lead_unit:
             self.status = IN_PROGRESS
             self.last_feedback_at = at
-        self.last_changed_at = at
 
     def report_progress(
         self, *, percent: int, text: str, evidence: list[dict[str, str]] | None, by: Actor, at: datetime
@@ -183,7 +181,6 @@ class Task(Aggregate):
         if unit == self.lead_unit:
             self.percent = percent
             self.last_feedback_at = at
-        self.last_changed_at = at
 
     def request_extension(self, *, new_deadline: date, reason: str, by: Actor, at: datetime) -> int:
         """延期申请: only the lead, only before the effective deadline, only to a later date."""
@@ -215,7 +212,6 @@ class Task(Aggregate):
         self.extensions.append(
             {"request": request, "new_deadline": new_deadline, "reason": reason, "requested_at": at, "decision": None}
         )
-        self.last_changed_at = at
 
     def decide_extension(self, *, request: int, approved: bool, comment: str, by: Actor, at: datetime) -> None:
         """审批延期: the office approves (the new date becomes the effective deadline) or refuses."""
@@ -239,7 +235,6 @@ class Task(Aggregate):
         entry["decision"] = "approved" if approved else "refused"
         if approved:
             self.effective_deadline = entry["new_deadline"]
-        self.last_changed_at = at
 
     def request_completion(self, *, summary: str, evidence: list[dict[str, str]] | None, by: Actor, at: datetime) -> None:
         """申请办结: the lead unit reports the work done, with a summary and evidence."""
@@ -262,7 +257,6 @@ class Task(Aggregate):
             "on_time": at < deadline_end(self.effective_deadline),
         }
         self.last_feedback_at = at
-        self.last_changed_at = at
 
     def decide_completion(self, *, accepted: bool, comment: str, by: Actor, at: datetime) -> None:
         """办结审核: the office verifies and accepts, or returns the task with a reason (退回)."""
@@ -287,7 +281,6 @@ class Task(Aggregate):
         else:
             self.status = IN_PROGRESS
             self.completion = None
-        self.last_changed_at = at
 
     def urge(self, *, message: str, by: Actor, at: datetime) -> None:
         """催办: the office or a supervisor urges the units on an open task."""
@@ -297,7 +290,6 @@ class Task(Aggregate):
     @event("Urged")
     def _urged(self, message: str, actor: dict[str, str], at: datetime) -> None:
         self.urgings += 1
-        self.last_changed_at = at
 
     def comment(self, *, text: str, by: Actor, at: datetime) -> None:
         """督查意见: a supervisor's comment, on an open or closed task."""
@@ -305,7 +297,7 @@ class Task(Aggregate):
 
     @event("Commented")
     def _commented(self, text: str, actor: dict[str, str], at: datetime) -> None:
-        self.last_changed_at = at
+        """A comment changes no state; it stands in the history."""
 
     def reassign(self, *, lead_unit: str, co_units: list[str], reason: str, by: Actor, at: datetime) -> None:
         """调整分工: the office changes the lead unit and/or co-units; a new lead must acknowledge anew."""
@@ -328,7 +320,6 @@ class Task(Aggregate):
         self.acknowledged = {u: t for u, t in self.acknowledged.items() if u in keep and not (lead_changed and u == lead_unit)}
         if lead_changed:
             self.status = ASSIGNED
-        self.last_changed_at = at
 
     def cancel(self, *, reason: str, by: Actor, at: datetime) -> None:
         """撤销: the office cancels an open task, with a reason."""
@@ -339,7 +330,6 @@ class Task(Aggregate):
     def _cancelled(self, reason: str, actor: dict[str, str], at: datetime) -> None:
         self.status = CANCELLED
         self.closed_at = at
-        self.last_changed_at = at
 
     # --- derived ------------------------------------------------------------------------------
 
