@@ -40,11 +40,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=None, help="default: 2 × CPU count + 1")
 
+    commands.add_parser("worker", help="run the projection worker until SIGTERM or Ctrl-C")
+
     args = parser.parse_args(argv)
     configure_logging()
     try:
         settings = Settings.from_env()
-        return {"init": init, "users": add_user, "demo": load_demo, "serve": serve_forever}[args.command](settings, args)
+        return {"init": init, "users": add_user, "demo": load_demo, "serve": serve_forever,
+                "worker": run_worker}[args.command](settings, args)
     except (ConfigurationError, DomainError) as exc:
         print(f"错误 / error: {exc}", file=sys.stderr)
         return 1
@@ -98,6 +101,27 @@ def load_demo(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def run_worker(settings: Settings, args: argparse.Namespace) -> int:
+    import signal
+    import threading
+
+    from coordination.bootstrap import open_ledger
+    from projections.worker import ProjectionWorker
+
+    runtime = open_ledger(settings)
+    runtime.ledger.group()
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    print("投影进程已启动 / projection worker started", flush=True)
+    try:
+        ProjectionWorker(runtime.ledger, runtime.url, runtime.schema).run(stop)
+    finally:
+        runtime.ledger.close()
+    print("投影进程已停止 / projection worker stopped", flush=True)
+    return 0
+
+
 def serve_forever(settings: Settings, args: argparse.Namespace) -> int:
     from gunicorn.app.base import BaseApplication
 
@@ -128,8 +152,18 @@ def serve_forever(settings: Settings, args: argparse.Namespace) -> int:
     for user, display_name in DEMO_USERS[:3] + [DEMO_USERS[3 + UNIT_CODES.index("finance")]]:
         print(f"  {user.username:<24} {display_name}")
     print("  <单位代码>-liaison          各成员单位联络员,如 education-liaison")
-    print("投影进程(看板、报表)随读侧功能提供;按 Ctrl-C 停止。", flush=True)
-    Server().run()
+    print("按 Ctrl-C 停止。", flush=True)
+    import subprocess
+
+    worker = subprocess.Popen([sys.executable, "-m", "coordination.cli", "worker"], env=os.environ.copy())
+    try:
+        Server().run()
+    finally:
+        worker.terminate()
+        try:
+            worker.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            worker.kill()
     return 0
 
 

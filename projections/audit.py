@@ -1,0 +1,51 @@
+"""The audit index (审计日志): every event with position, instant, type, aggregate, actor and units."""
+
+from __future__ import annotations
+
+import psycopg
+
+from coordination.application import LoggedEvent
+from projections.tracking import to_json
+
+
+class AuditIndex:
+    """Total: every event gets a row, whatever its type, so the position always advances."""
+
+    name = "audit"
+
+    def apply(self, conn: psycopg.Connection, event: LoggedEvent) -> None:
+        units = self._units(conn, event)
+        conn.execute(
+            "INSERT INTO audit_events (position, at, type, aggregate_type, aggregate_id, version,"
+            " actor_username, actor_unit, units, data) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            (event.position, event.at, event.type, event.aggregate_type, event.aggregate_id, event.version,
+             event.actor.get("username"), event.actor.get("unit"), sorted(units), to_json(event.data)),
+        )
+
+    @staticmethod
+    def _units(conn: psycopg.Connection, event: LoggedEvent) -> set[str]:
+        """The units an event concerns: its actor's, any it names, and for a task its lead and co-units."""
+        units = {event.actor.get("unit")} | _named_units(event.data)
+        if event.aggregate_type == "Task":
+            if "lead_unit" in event.data:
+                task_units = sorted({event.data["lead_unit"], *event.data.get("co_units", [])})
+                conn.execute(
+                    "INSERT INTO audit_task_units (task_id, units) VALUES (%s, %s)"
+                    " ON CONFLICT (task_id) DO UPDATE SET units = EXCLUDED.units",
+                    (event.aggregate_id, task_units),
+                )
+            row = conn.execute("SELECT units FROM audit_task_units WHERE task_id = %s",
+                               (event.aggregate_id,)).fetchone()
+            units |= set(row[0]) if row else set()
+        return {u for u in units if u}
+
+
+def _named_units(data: dict) -> set[str]:
+    named = set()
+    for key in ("unit", "lead_unit", "proposed_by", "code"):
+        if isinstance(data.get(key), str):
+            named.add(data[key])
+    for key in ("co_units", "present"):
+        if isinstance(data.get(key), list):
+            named.update(u for u in data[key] if isinstance(u, str))
+    return named

@@ -1,0 +1,134 @@
+"""The audit index view and the projection worker, on PostgreSQL."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import date
+
+import pytest
+
+from coordination.storage import connect
+from projections.audit import AuditIndex
+from projections.tracking import catch_up, position_of
+from projections.worker import ProjectionWorker, rebuild
+from tests.conftest import FINANCE, OFFICE, SUPERVISOR
+
+pytestmark = pytest.mark.db
+
+AUDIT_TABLES = ("audit_events", "audit_task_units")
+
+
+def some_history(ledger) -> str:
+    task = ledger.assign_task(OFFICE, title="任务", source={"kind": "plan", "reference": "方案"}, category="other",
+                              lead_unit="finance", co_units=["education"], deadline=date(2026, 6, 30)).result["id"]
+    ledger.acknowledge(FINANCE, task)
+    ledger.urge(SUPERVISOR, task, message="请加快")
+    ledger.reassign(OFFICE, task, lead_unit="housing-construction", co_units=["finance"], reason="调整")
+    return task
+
+
+def rows(runtime):
+    with connect(runtime.url, schema=runtime.schema) as conn:
+        return [conn.execute(f"SELECT * FROM {t} ORDER BY 1").fetchall() for t in AUDIT_TABLES]
+
+
+def test_the_audit_index_holds_every_event_once_with_its_units(runtime):
+    ledger = runtime.ledger
+    task = some_history(ledger)
+    with connect(runtime.url, schema=runtime.schema, autocommit=True) as conn:
+        assert catch_up(ledger, conn, AuditIndex()) == ledger.position()
+        assert catch_up(ledger, conn, AuditIndex()) == 0, "an already processed position is not applied again"
+        assert position_of(conn, "audit") == ledger.position()
+        urged = conn.execute("SELECT actor_unit, units FROM audit_events WHERE type = 'Task.Urged'").fetchone()
+        assert urged == ("supervision-office", ["education", "finance", "supervision-office"])
+        count = conn.execute("SELECT count(*) FROM audit_events WHERE aggregate_id = %s", (task,)).fetchone()[0]
+        assert count == 4
+
+
+def test_two_workers_catching_up_at_once_apply_each_position_once(runtime):
+    ledger = runtime.ledger
+    for _ in range(5):
+        some_history(ledger)
+    results = []
+
+    def work():
+        with connect(runtime.url, schema=runtime.schema, autocommit=True) as conn:
+            results.append(catch_up(ledger, conn, AuditIndex()))
+
+    threads = [threading.Thread(target=work) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sum(results) == ledger.position()
+    events, _ = rows(runtime)
+    assert [e[0] for e in events] == list(range(1, ledger.position() + 1))
+
+
+def test_a_rebuild_equals_incremental_processing(runtime):
+    ledger = runtime.ledger
+    with connect(runtime.url, schema=runtime.schema, autocommit=True) as conn:
+        some_history(ledger)
+        catch_up(ledger, conn, AuditIndex())
+        some_history(ledger)
+        catch_up(ledger, conn, AuditIndex())
+    incremental = rows(runtime)
+    assert rebuild(ledger, runtime.url, runtime.schema, AuditIndex(), AUDIT_TABLES) == ledger.position()
+    assert rows(runtime) == incremental
+
+
+def test_the_worker_keeps_up_after_its_listen_backend_is_terminated(runtime):
+    ledger = runtime.ledger
+    worker = ProjectionWorker(ledger, runtime.url, runtime.schema, poll_seconds=0.3)
+    stop = threading.Event()
+    thread = threading.Thread(target=worker.run, args=(stop,))
+    thread.start()
+    try:
+        def caught_up() -> bool:
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline:
+                with connect(runtime.url, schema=runtime.schema) as conn:
+                    if position_of(conn, "audit") == ledger.position():
+                        return True
+                time.sleep(0.05)
+            return False
+
+        some_history(ledger)
+        assert caught_up()
+        with connect(runtime.url, autocommit=True) as admin:
+            pid = worker.listener.info.backend_pid
+            assert admin.execute("SELECT pg_terminate_backend(%s)", (pid,)).fetchone()[0]
+        some_history(ledger)
+        assert caught_up(), "the worker polls when its LISTEN connection is gone"
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+    assert not thread.is_alive()
+
+
+def test_the_worker_command_stops_cleanly_on_sigterm(runtime, monkeypatch):
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    env = {**os.environ, "DATABASE_URL": runtime.url, "COORDINATION_SCHEMA": runtime.schema}
+    some_history(runtime.ledger)
+    proc = subprocess.Popen([sys.executable, "-m", "coordination.cli", "worker"], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            with connect(runtime.url, schema=runtime.schema) as conn:
+                if position_of(conn, "audit") == runtime.ledger.position():
+                    break
+            time.sleep(0.1)
+        proc.send_signal(signal.SIGTERM)
+        out, _ = proc.communicate(timeout=15)
+    finally:
+        proc.kill()
+    assert proc.returncode == 0
+    assert "projection worker stopped" in out
+    with connect(runtime.url, schema=runtime.schema) as conn:
+        assert position_of(conn, "audit") == runtime.ledger.position()
