@@ -154,7 +154,7 @@ class Ledger(Application[UUID]):
                 # Jittered exponential back-off, so that two steady writers stop colliding.
                 time.sleep(random.uniform(0, BACKOFF_SECONDS * 2**attempt))
                 continue
-            position = max((r.notification.id for r in recordings), default=self.position())
+            position = max(r.notification.id for r in recordings) if recordings else self.position()
             log.info(command, actor=actor.username, unit=actor.unit, position=position)
             return Outcome(result=result, position=position)
         raise ConcurrentChange(f"{command}: another change to the same record won {MAX_ATTEMPTS} times; try again")

@@ -49,14 +49,6 @@ def is_working_day(day: date) -> bool:
         return day.weekday() < 5
 
 
-def calendar_has_data(day: date) -> bool:
-    try:
-        chinese_calendar.is_workday(day)
-    except NotImplementedError:
-        return False
-    return True
-
-
 def working_days_left(today: date, deadline: date) -> int:
     """Working days after `today` up to and including `deadline` (0 when the deadline is today or past)."""
     count = 0
