@@ -14,7 +14,7 @@ import json
 import random
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, TypeVar
 from uuid import UUID
@@ -90,6 +90,8 @@ class LoggedEvent:
     actor: dict[str, str]
     at: datetime
     data: dict[str, Any]
+    event: Any = field(default=None, compare=False, repr=False)
+    """The domain event itself, for views that replay the domain's own state changes."""
 
 
 class Ledger(Application[UUID]):
@@ -626,6 +628,7 @@ def _logged(domain_event: Any, position: int | None) -> LoggedEvent:
         actor=actor,
         at=at,
         data={k: v for k, v in state.items() if k not in SECRET_FIELDS},
+        event=domain_event,
     )
 
 

@@ -12,6 +12,7 @@ class AuditIndex:
     """Total: every event gets a row, whatever its type, so the position always advances."""
 
     name = "audit"
+    tables = ("audit_events", "audit_task_units")
 
     def apply(self, conn: psycopg.Connection, event: LoggedEvent) -> None:
         units = self._units(conn, event)

@@ -23,6 +23,7 @@ BATCH = 500
 
 class View(Protocol):
     name: str
+    tables: tuple[str, ...]
 
     def apply(self, conn: psycopg.Connection, event: LoggedEvent) -> None: ...
 
@@ -38,23 +39,35 @@ def catch_up(ledger: Ledger, conn: psycopg.Connection, view: View, *, limit: int
     applied = 0
     while limit is None or applied < limit:
         batch = BATCH if limit is None else min(BATCH, limit - applied)
-        with conn.transaction():
-            conn.execute("INSERT INTO projection_tracking (name) VALUES (%s) ON CONFLICT DO NOTHING", (view.name,))
-            (position,) = conn.execute(
-                "SELECT position FROM projection_tracking WHERE name = %s FOR UPDATE", (view.name,)
-            ).fetchone()
-            events = ledger.read_log(after=position, limit=batch)
-            for event in events:
-                view.apply(conn, event)
-            if events:
-                conn.execute(
-                    "UPDATE projection_tracking SET position = %s, updated_at = now() WHERE name = %s",
-                    (events[-1].position, view.name),
-                )
+        try:
+            events = _apply_batch(ledger, conn, view, batch)
+        except BaseException:
+            discard = getattr(view, "discard", None)
+            if discard is not None:
+                discard()
+            raise
         applied += len(events)
         if len(events) < batch:
             break
     return applied
+
+
+def _apply_batch(ledger: Ledger, conn: psycopg.Connection, view: View, batch: int) -> list[LoggedEvent]:
+    """One transaction: lock the view's position, apply the next events, advance the position."""
+    with conn.transaction():
+        conn.execute("INSERT INTO projection_tracking (name) VALUES (%s) ON CONFLICT DO NOTHING", (view.name,))
+        (position,) = conn.execute(
+            "SELECT position FROM projection_tracking WHERE name = %s FOR UPDATE", (view.name,)
+        ).fetchone()
+        events = ledger.read_log(after=position, limit=batch)
+        for event in events:
+            view.apply(conn, event)
+        if events:
+            conn.execute(
+                "UPDATE projection_tracking SET position = %s, updated_at = now() WHERE name = %s",
+                (events[-1].position, view.name),
+            )
+    return events
 
 
 def position_of(conn: psycopg.Connection, name: str) -> int:

@@ -16,11 +16,15 @@ from psycopg import sql
 from coordination.application import Ledger
 from coordination.storage import connect
 from projections.audit import AuditIndex
+from projections.task_history import TaskHistory
 from projections.tracking import View, catch_up, position_of
 
 log = structlog.get_logger(__name__)
 
-VIEWS: tuple[type, ...] = (AuditIndex,)
+
+def all_views(ledger: Ledger) -> list[View]:
+    """Every view the worker maintains, by name."""
+    return [AuditIndex(), TaskHistory(ledger)]
 
 
 class ProjectionWorker:
@@ -29,7 +33,7 @@ class ProjectionWorker:
         self.ledger = ledger
         self.url = url
         self.schema = schema
-        self.views = list(views) if views is not None else [view() for view in VIEWS]
+        self.views = list(views) if views is not None else all_views(ledger)
         self.poll_seconds = poll_seconds
         self.listener: psycopg.Connection | None = None
 
@@ -90,11 +94,14 @@ class ProjectionWorker:
             self.listener = None
 
 
-def rebuild(ledger: Ledger, url: str, schema: str | None, view: View, tables: Sequence[str]) -> int:
+def rebuild(ledger: Ledger, url: str, schema: str | None, view: View) -> int:
     """Empty the view's tables, forget its position, and apply the whole log again."""
+    discard = getattr(view, "discard", None)
+    if discard is not None:
+        discard()
     with connect(url, schema=schema, autocommit=True) as conn:
         with conn.transaction():
-            for table in tables:
+            for table in view.tables:
                 conn.execute(sql.SQL("TRUNCATE {}").format(sql.Identifier(table)))
             conn.execute("DELETE FROM projection_tracking WHERE name = %s", (view.name,))
         return catch_up(ledger, conn, view)

@@ -74,7 +74,7 @@ def test_a_rebuild_equals_incremental_processing(runtime):
         some_history(ledger)
         catch_up(ledger, conn, AuditIndex())
     incremental = rows(runtime)
-    assert rebuild(ledger, runtime.url, runtime.schema, AuditIndex(), AUDIT_TABLES) == ledger.position()
+    assert rebuild(ledger, runtime.url, runtime.schema, AuditIndex()) == ledger.position()
     assert rows(runtime) == incremental
 
 

@@ -1,0 +1,139 @@
+"""Read queries over the views: tasks, boards and the dashboard — now, or as of any past instant.
+
+Plain SQL returning plain data. "As of T" means the task states valid at T (valid_from ≤ T <
+valid_to), with lights and overdue days judged at T; `upto` (a log position) further limits the
+answer to what the log held at that position, which makes frozen reports reproducible.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import psycopg
+from psycopg.rows import dict_row
+
+from domain.tasks import OPEN_STATUSES, STATUSES, Standing
+
+def states_at(conn: psycopg.Connection, as_of: datetime | None, *, upto: int | None = None,
+              where: str = "TRUE", params: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
+    """Each task's state at `as_of` (None: the current state), optionally only from events ≤ `upto`."""
+    if as_of is None and upto is None:
+        sql, args = f"SELECT * FROM task_versions WHERE valid_to IS NULL AND ({where})", params
+    else:
+        # The newest version of each task whose event came at or before the instant (and position).
+        bounds, args = [], ()
+        if as_of is not None:
+            bounds.append("valid_from <= %s")
+            args += (as_of,)
+        if upto is not None:
+            bounds.append("position <= %s")
+            args += (upto,)
+        # Filter after choosing each task's state: a task reassigned away from a unit must not show its
+        # older version, when that unit was still on it.
+        sql = (f"SELECT * FROM (SELECT DISTINCT ON (task_id) * FROM task_versions WHERE {' AND '.join(bounds)}"
+               f" ORDER BY task_id, version DESC) AS state WHERE ({where})")
+        args += params
+    with conn.cursor(row_factory=dict_row) as cur:
+        return cur.execute(sql, args).fetchall()
+
+
+def standing(row: dict[str, Any]) -> Standing:
+    return Standing(status=row["status"], effective_deadline=row["effective_deadline"],
+                    feedback_every=row["feedback_every"], feedback_since=row["feedback_since"])
+
+
+def task_summary(row: dict[str, Any], at: datetime, unit: str | None = None) -> dict[str, Any]:
+    """A task as the API shows it, judged at instant `at`."""
+    judged = standing(row)
+    summary = {
+        "id": str(row["task_id"]),
+        "title": row["title"],
+        "status": row["status"],
+        "category": row["category"],
+        "lead_unit": row["lead_unit"],
+        "co_units": list(row["co_units"]),
+        "deadline": row["deadline"].isoformat(),
+        "effective_deadline": row["effective_deadline"].isoformat(),
+        "percent": row["percent"],
+        "light": judged.light(at),
+        "overdue": judged.is_overdue(at),
+        "overdue_days": judged.overdue_days(at),
+        "source": row["source"],
+        "milestones": row["milestones"],
+        "feedback_every": row["feedback_every"],
+        "acknowledged": list(row["acknowledged"]),
+        "pending_extension": row["pending_extension"],
+        "version": row["version"],
+        "position": row["position"],
+    }
+    if unit is not None:
+        summary["role"] = "lead" if row["lead_unit"] == unit else "co"
+    return summary
+
+
+def tasks(conn: psycopg.Connection, now: datetime, *, as_of: datetime | None = None, unit: str | None = None,
+          role: str | None = None, status: str | None = None, overdue: bool | None = None,
+          category: str | None = None) -> list[dict[str, Any]]:
+    """The task register, filtered; judged at `as_of` when given, else at `now`."""
+    clauses, params = ["TRUE"], []
+    if unit is not None:
+        if role == "lead":
+            clauses.append("lead_unit = %s")
+            params.append(unit)
+        elif role == "co":
+            clauses.append("%s = ANY(co_units)")
+            params.append(unit)
+        else:
+            clauses.append("(lead_unit = %s OR %s = ANY(co_units))")
+            params += [unit, unit]
+    if status is not None:
+        clauses.append("status = %s")
+        params.append(status)
+    if category is not None:
+        clauses.append("category = %s")
+        params.append(category)
+    at = as_of or now
+    rows = states_at(conn, as_of, where=" AND ".join(clauses), params=tuple(params))
+    found = [task_summary(r, at, unit) for r in rows]
+    if overdue is not None:
+        found = [t for t in found if t["overdue"] == overdue]
+    return sorted(found, key=lambda t: (t["effective_deadline"], t["title"], t["id"]))
+
+
+def board(conn: psycopg.Connection, unit: str, now: datetime, as_of: datetime | None = None) -> dict[str, Any]:
+    """A unit's board (部门看板): its tasks as lead or co-unit, with counts by status and overdue."""
+    at = as_of or now
+    rows = tasks(conn, now, as_of=as_of, unit=unit)
+    counts = {status: 0 for status in STATUSES}
+    for t in rows:
+        counts[t["status"]] += 1
+    counts["overdue"] = sum(t["overdue"] for t in rows)
+    keys = ("id", "title", "role", "status", "deadline", "effective_deadline", "percent", "light", "overdue_days")
+    return {"unit": unit, "as_of": at.isoformat(), "counts": counts,
+            "tasks": [{k: t[k] for k in keys} for t in rows]}
+
+
+def dashboard(conn: psycopg.Connection, now: datetime, as_of: datetime | None = None) -> dict[str, Any]:
+    """The office dashboard (督办总览): counts by status and light, overdue list, pending decisions."""
+    at = as_of or now
+    rows = tasks(conn, now, as_of=as_of)
+    by_status = {status: 0 for status in STATUSES}
+    by_light = {"green": 0, "yellow": 0, "red": 0}
+    for t in rows:
+        by_status[t["status"]] += 1
+        if t["light"]:
+            by_light[t["light"]] += 1
+    overdue = sorted((t for t in rows if t["overdue"]), key=lambda t: (-t["overdue_days"], t["title"]))
+    return {
+        "as_of": at.isoformat(),
+        "counts": {"by_status": by_status, "by_light": by_light, "open": sum(t["status"] in OPEN_STATUSES for t in rows)},
+        "overdue": [{"id": t["id"], "title": t["title"], "lead_unit": t["lead_unit"],
+                     "overdue_days": t["overdue_days"]} for t in overdue],
+        "pending_decisions": {
+            "extensions": [{"task_id": t["id"], "title": t["title"], "request": t["pending_extension"]}
+                           for t in rows if t["pending_extension"] is not None and t["status"] in OPEN_STATUSES],
+            "completions": [{"task_id": t["id"], "title": t["title"], "lead_unit": t["lead_unit"]}
+                            for t in rows if t["status"] == "completion_requested"],
+        },
+    }

@@ -1,0 +1,121 @@
+"""Boards and the dashboard from the task-history view, now and as of past instants."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+import pytest
+
+from coordination.storage import connect
+from projections import queries
+from projections.tracking import catch_up
+from projections.worker import all_views, rebuild
+from tests.conftest import EDUCATION, FINANCE, HOUSING, OFFICE, SUPERVISOR
+
+pytestmark = pytest.mark.db
+
+
+def shanghai(text: str) -> datetime:
+    return datetime.fromisoformat(text + "+08:00")
+
+
+@pytest.fixture
+def views(runtime):
+    conn = connect(runtime.url, schema=runtime.schema, autocommit=True)
+    built = all_views(runtime.ledger)
+
+    def sync():
+        for view in built:
+            catch_up(runtime.ledger, conn, view)
+        return conn
+
+    yield sync
+    conn.close()
+
+
+def assign(ledger, title, lead, co, deadline):
+    return ledger.assign_task(OFFICE, title=title, source={"kind": "plan", "reference": "方案"}, category="facilities",
+                              lead_unit=lead, co_units=co, deadline=deadline).result["id"]
+
+
+def test_as_of_answers_match_what_the_views_said_at_that_instant(runtime, views, clock):
+    ledger = runtime.ledger
+    seen = {}
+
+    def look(label):
+        conn = views()
+        now = clock.now()
+        seen[label] = (now, queries.board(conn, "finance", now), queries.board(conn, "education", now),
+                       queries.dashboard(conn, now))
+
+    a = assign(ledger, "文化站改造", "finance", ["education"], date(2026, 3, 13))
+    b = assign(ledger, "学校设施开放", "education", ["finance"], date(2026, 4, 30))
+    look("assigned")
+    clock.set(shanghai("2026-03-03T10:00:00"))
+    ledger.acknowledge(FINANCE, a)
+    ledger.report_progress(FINANCE, a, percent=30, text="开工")
+    look("working")
+    clock.set(shanghai("2026-03-10T10:00:00"))
+    ledger.request_extension(FINANCE, a, new_deadline=date(2026, 3, 31), reason="材料延误")
+    look("extension pending")
+    clock.set(shanghai("2026-03-14T09:00:00"))
+    look("overdue")
+    clock.advance(timedelta(minutes=5))  # "as of T" includes what happened at T itself
+    ledger.decide_extension(OFFICE, a, 1, approved=True, comment="同意")
+    ledger.reassign(OFFICE, b, lead_unit="housing-construction", co_units=["finance"], reason="调整")
+    look("extended and reassigned")
+    clock.set(shanghai("2026-03-20T10:00:00"))
+    ledger.request_completion(FINANCE, a, summary="完成")
+    ledger.decide_completion(OFFICE, a, accepted=True, comment="同意")
+    ledger.urge(SUPERVISOR, b, message="请签收")
+    look("completed")
+
+    assert seen["overdue"][1]["counts"]["overdue"] == 1
+    assert seen["overdue"][1]["tasks"][0]["light"] == "red"
+    assert seen["extended and reassigned"][1]["tasks"][0]["light"] == "green"
+    education_titles = [t["title"] for t in seen["extended and reassigned"][2]["tasks"]]
+    assert education_titles == ["文化站改造"], "education left task b when it was reassigned"
+    assert [t["title"] for t in seen["overdue"][2]["tasks"]] == ["文化站改造", "学校设施开放"]
+    assert seen["extension pending"][3]["pending_decisions"]["extensions"][0]["request"] == 1
+
+    clock.set(shanghai("2026-09-01T10:00:00"))
+    conn = views()
+    later = clock.now()
+    for label, (instant, finance, education, dashboard) in seen.items():
+        assert queries.board(conn, "finance", later, as_of=instant) == finance, label
+        assert queries.board(conn, "education", later, as_of=instant) == education, label
+        assert queries.dashboard(conn, later, as_of=instant) == dashboard, label
+    now_board = queries.board(conn, "finance", later)
+    assert {t["status"] for t in now_board["tasks"]} == {"completed", "assigned"}
+
+
+def test_boards_show_lead_and_co_roles_and_a_rebuild_gives_the_same_rows(runtime, views, clock):
+    ledger = runtime.ledger
+    a = assign(ledger, "任务甲", "finance", ["education"], date(2026, 6, 30))
+    assign(ledger, "任务乙", "housing-construction", ["finance", "education"], date(2026, 5, 31))
+    ledger.acknowledge(FINANCE, a)
+    ledger.acknowledge(EDUCATION, a)
+    ledger.acknowledge(HOUSING, ledger.read_log(ledger.position() - 3, 1)[0].aggregate_id)
+    conn = views()
+    board = queries.board(conn, "finance", clock.now())
+    assert [(t["title"], t["role"]) for t in board["tasks"]] == [("任务乙", "co"), ("任务甲", "lead")]
+    assert board["counts"]["in_progress"] == 2
+    before = conn.execute("SELECT * FROM task_versions ORDER BY task_id, version").fetchall()
+    for view in all_views(ledger):
+        rebuild(ledger, runtime.url, runtime.schema, view)
+    assert conn.execute("SELECT * FROM task_versions ORDER BY task_id, version").fetchall() == before
+
+
+def test_every_view_after_the_demo_equals_a_rebuild_from_scratch(runtime, views, clock):
+    from coordination.demo import load_demo
+
+    clock.set(shanghai("2026-11-22T09:00:00"))
+    load_demo(runtime.ledger)
+    conn = views()
+    tables = [t for view in all_views(runtime.ledger) for t in view.tables]
+    before = {t: conn.execute(f"SELECT * FROM {t} ORDER BY 1, 2").fetchall() for t in tables}
+    for view in all_views(runtime.ledger):
+        rebuild(runtime.ledger, runtime.url, runtime.schema, view)
+    assert {t: conn.execute(f"SELECT * FROM {t} ORDER BY 1, 2").fetchall() for t in tables} == before
+    task_events = sum(1 for e in runtime.ledger.iter_log() if e.aggregate_type == "Task")
+    assert len(before["task_versions"]) == task_events > 150
