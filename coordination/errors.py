@@ -29,3 +29,13 @@ class StoreNotReady(DomainError):
     """The store has not been initialised (run `coordination init`), or is not empty when it must be."""
 
     code = "store_not_ready"
+
+
+class ReportAlreadyIssued(ForbiddenTransition):
+    code = "report_already_issued"
+
+
+class ViewsBehind(DomainError):
+    """The read views have not reached the log position a read needs; try again shortly."""
+
+    code = "views_behind"

@@ -13,6 +13,7 @@ from typing import Any
 import psycopg
 from psycopg.rows import dict_row
 
+from domain.deadlines import SHANGHAI
 from domain.tasks import OPEN_STATUSES, STATUSES, Standing
 
 def states_at(conn: psycopg.Connection, as_of: datetime | None, *, upto: int | None = None,
@@ -110,7 +111,7 @@ def board(conn: psycopg.Connection, unit: str, now: datetime, as_of: datetime | 
         counts[t["status"]] += 1
     counts["overdue"] = sum(t["overdue"] for t in rows)
     keys = ("id", "title", "role", "status", "deadline", "effective_deadline", "percent", "light", "overdue_days")
-    return {"unit": unit, "as_of": at.isoformat(), "counts": counts,
+    return {"unit": unit, "as_of": at.astimezone(SHANGHAI).isoformat(), "counts": counts,
             "tasks": [{k: t[k] for k in keys} for t in rows]}
 
 
@@ -126,7 +127,7 @@ def dashboard(conn: psycopg.Connection, now: datetime, as_of: datetime | None = 
             by_light[t["light"]] += 1
     overdue = sorted((t for t in rows if t["overdue"]), key=lambda t: (-t["overdue_days"], t["title"]))
     return {
-        "as_of": at.isoformat(),
+        "as_of": at.astimezone(SHANGHAI).isoformat(),
         "counts": {"by_status": by_status, "by_light": by_light, "open": sum(t["status"] in OPEN_STATUSES for t in rows)},
         "overdue": [{"id": t["id"], "title": t["title"], "lead_unit": t["lead_unit"],
                      "overdue_days": t["overdue_days"]} for t in overdue],

@@ -86,3 +86,24 @@ def _plain(value: Any) -> Any:
     if isinstance(value, UUID):
         return str(value)
     raise TypeError(f"cannot store {type(value).__name__} in a view")
+
+
+REPORT_VIEWS = ("audit", "task_history")
+
+
+def common_position(conn: psycopg.Connection, names: tuple[str, ...] = REPORT_VIEWS) -> int:
+    """The log position every one of the named views has reached."""
+    return min(position_of(conn, name) for name in names)
+
+
+def wait_for(conn: psycopg.Connection, position: int, *, names: tuple[str, ...] = REPORT_VIEWS,
+             timeout: float = 5.0) -> bool:
+    """Read your writes: wait (bounded) until the named views have reached `position`."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while common_position(conn, names) < position:
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.02)
+    return True

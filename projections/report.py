@@ -1,0 +1,114 @@
+"""The half-yearly supervision report's figures, exactly as DESIGN.md ("Report figures") defines them.
+
+For period P and as_of = min(end of P, now), computed from the audit index and the task-history view,
+using only events at log positions ≤ `upto`, so that a frozen report can be regenerated exactly.
+"In P" means at an instant in [start of P, as_of); a state "at as_of" is the state just before
+as_of, so an event at the period's first excluded instant belongs to the next period.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime, timedelta
+from typing import Any
+
+import psycopg
+from psycopg.rows import dict_row
+
+from domain.categories import CATEGORY_CODES
+from domain.deadlines import SHANGHAI
+from domain.reports import Period
+from domain.tasks import OPEN_STATUSES
+from domain.units import UNIT_CODES
+from projections.queries import standing, states_at
+from projections.tracking import common_position
+
+JUST_BEFORE = timedelta(microseconds=1)
+
+
+def supervision_report(conn: psycopg.Connection, period: Period, now: datetime, *,
+                       upto: int | None = None) -> dict[str, Any]:
+    as_of = period.as_of(now)
+    upto = common_position(conn) if upto is None else upto
+    states = {row["task_id"]: row for row in states_at(conn, as_of - JUST_BEFORE, upto=upto)}
+
+    def events(*types: str) -> list[dict[str, Any]]:
+        with conn.cursor(row_factory=dict_row) as cur:
+            return cur.execute(
+                "SELECT position, at, type, aggregate_id, data FROM audit_events"
+                " WHERE type = ANY(%s) AND position <= %s AND at >= %s AND at < %s ORDER BY position",
+                (list(types), upto, period.start, as_of),
+            ).fetchall()
+
+    meetings = _meetings_held(conn, period, as_of, upto)
+    assigned = events("Task.Assigned")
+    completions = [e for e in events("Task.CompletionDecided") if e["data"]["accepted"]]
+    extensions = [e for e in events("Task.ExtensionDecided") if e["data"]["approved"]]
+    urgings = events("Task.Urged")
+
+    open_now = [s for s in states.values() if s["status"] in OPEN_STATUSES]
+    overdue = [s for s in open_now if standing(s).is_overdue(as_of)]
+    completed = [states[e["aggregate_id"]] for e in completions]
+
+    def lead(task_id: Any) -> str:
+        return states[task_id]["lead_unit"]
+
+    in_p = [s for s in states.values() if s["closed_at"] is None or s["closed_at"] > period.start]
+    units = []
+    for code in UNIT_CODES:
+        done = [s for s in completed if s["lead_unit"] == code]
+        on_time = sum(bool(s["completion_on_time"]) for s in done)
+        units.append({
+            "unit": code,
+            "lead_tasks": sum(s["lead_unit"] == code for s in in_p),
+            "co_tasks": sum(code in s["co_units"] for s in in_p),
+            "completed": len(done),
+            "completed_on_time": on_time,
+            "overdue": sum(s["lead_unit"] == code for s in overdue),
+            "on_time_rate": round(on_time / len(done), 4) if done else None,
+            "urgings_received": sum(lead(e["aggregate_id"]) == code for e in urgings),
+        })
+
+    assigned_by = Counter(e["data"]["category"] for e in assigned)
+    completed_by = Counter(s["category"] for s in completed)
+    overdue_by = Counter(s["category"] for s in overdue)
+    return {
+        "period": period.code,
+        "as_of": as_of.astimezone(SHANGHAI).isoformat(),
+        "log_position": upto,
+        "totals": {
+            "meetings_held": len(meetings),
+            "plenary_meetings": sum(m["kind"] == "plenary" for m in meetings),
+            "office_meetings": sum(m["kind"] == "office" for m in meetings),
+            "resolutions_adopted": len(events("Resolution.Adopted")),
+            "tasks_assigned": len(assigned),
+            "tasks_completed": len(completed),
+            "tasks_completed_on_time": sum(bool(s["completion_on_time"]) for s in completed),
+            "tasks_overdue": len(overdue),
+            "tasks_in_progress": len(open_now),
+            "extensions_approved": len(extensions),
+            "urgings": len(urgings),
+        },
+        "units": units,
+        "categories": [{"category": c, "assigned": assigned_by[c], "completed": completed_by[c],
+                        "overdue": overdue_by[c]} for c in CATEGORY_CODES],
+        "problems": sorted(
+            ({"task_id": str(s["task_id"]), "title": s["title"], "lead_unit": s["lead_unit"],
+              "overdue_days": standing(s).overdue_days(as_of)} for s in overdue),
+            key=lambda p: (-p["overdue_days"], p["lead_unit"], p["task_id"]),
+        ),
+    }
+
+
+def _meetings_held(conn: psycopg.Connection, period: Period, as_of: datetime, upto: int) -> list[dict[str, Any]]:
+    """Meetings whose minutes were issued by as_of and whose meeting date lies in P."""
+    with conn.cursor(row_factory=dict_row) as cur:
+        return cur.execute(
+            "SELECT scheduled.data->>'kind' AS kind, (scheduled.data->>'date')::date AS date"
+            " FROM audit_events issued JOIN audit_events scheduled"
+            "   ON scheduled.aggregate_id = issued.aggregate_id AND scheduled.type = 'Meeting.Scheduled'"
+            " WHERE issued.type = 'Meeting.MinutesIssued' AND issued.position <= %s AND issued.at < %s"
+            "   AND (scheduled.data->>'date')::date >= (%s AT TIME ZONE 'Asia/Shanghai')::date"
+            "   AND (scheduled.data->>'date')::date < (%s AT TIME ZONE 'Asia/Shanghai')::date",
+            (upto, as_of, period.start, period.end),
+        ).fetchall()
