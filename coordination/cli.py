@@ -41,13 +41,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     serve.add_argument("--workers", type=int, default=None, help="default: 2 × CPU count + 1")
 
     commands.add_parser("worker", help="run the projection worker until SIGTERM or Ctrl-C")
+    rebuild = commands.add_parser("rebuild", help="rebuild views from the log, with progress")
+    rebuild.add_argument("names", nargs="*", metavar="NAME", help="views to rebuild (default: all)")
 
     args = parser.parse_args(argv)
     configure_logging()
     try:
         settings = Settings.from_env()
         return {"init": init, "users": add_user, "demo": load_demo, "serve": serve_forever,
-                "worker": run_worker}[args.command](settings, args)
+                "worker": run_worker, "rebuild": rebuild_views}[args.command](settings, args)
     except (ConfigurationError, DomainError) as exc:
         print(f"错误 / error: {exc}", file=sys.stderr)
         return 1
@@ -115,10 +117,40 @@ def run_worker(settings: Settings, args: argparse.Namespace) -> int:
         signal.signal(signum, lambda *_: stop.set())
     print("投影进程已启动 / projection worker started", flush=True)
     try:
-        ProjectionWorker(runtime.ledger, runtime.url, runtime.schema).run(stop)
+        ProjectionWorker(runtime.ledger, runtime.url, runtime.schema,
+                         batch_size=settings.projection_batch).run(stop)
     finally:
         runtime.ledger.close()
     print("投影进程已停止 / projection worker stopped", flush=True)
+    return 0
+
+
+def rebuild_views(settings: Settings, args: argparse.Namespace) -> int:
+    """Empty the named views and apply the whole log again (safe beside a running worker: batches lock)."""
+    from tqdm import tqdm
+
+    from coordination.bootstrap import open_ledger
+    from projections.worker import all_views, rebuild
+
+    runtime = open_ledger(settings)
+    try:
+        runtime.ledger.group()
+        views = all_views(runtime.ledger)
+        unknown = set(args.names) - {v.name for v in views}
+        if unknown:
+            print(f"未知视图 / unknown view: {', '.join(sorted(unknown))}; 可选 {', '.join(v.name for v in views)}",
+                  file=sys.stderr)
+            return 2
+        head = runtime.ledger.position()
+        for view in views:
+            if args.names and view.name not in args.names:
+                continue
+            with tqdm(total=head, desc=f"重建 {view.name}", unit="事件", file=sys.stderr) as bar:
+                applied = rebuild(runtime.ledger, runtime.url, runtime.schema, view,
+                                  batch_size=settings.projection_batch, progress=bar.update)
+            print(f"已重建 {view.name}:{applied} 条事件")
+    finally:
+        runtime.ledger.close()
     return 0
 
 

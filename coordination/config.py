@@ -21,6 +21,8 @@ class Settings:
     clock_start: datetime | None
     clock_offset_ms: int | None
     secret_key: str | None
+    projection_batch: int = 500
+    """Events per view transaction (COORDINATION_PROJECTION_BATCH): smaller means shorter transactions."""
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -32,6 +34,7 @@ class Settings:
             clock_start=_parse_instant("COORDINATION_CLOCK_START", env.get("COORDINATION_CLOCK_START")),
             clock_offset_ms=_parse_int("COORDINATION_CLOCK_OFFSET_MS", env.get("COORDINATION_CLOCK_OFFSET_MS")),
             secret_key=env.get("SECRET_KEY") or None,
+            projection_batch=_parse_int("COORDINATION_PROJECTION_BATCH", env.get("COORDINATION_PROJECTION_BATCH")) or 500,
         )
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime
+from collections.abc import Callable
 from typing import Any, Protocol
 from uuid import UUID
 
@@ -28,7 +29,8 @@ class View(Protocol):
     def apply(self, conn: psycopg.Connection, event: LoggedEvent) -> None: ...
 
 
-def catch_up(ledger: Ledger, conn: psycopg.Connection, view: View, *, limit: int | None = None) -> int:
+def catch_up(ledger: Ledger, conn: psycopg.Connection, view: View, *, limit: int | None = None,
+             batch_size: int = BATCH, progress: Callable[[int], None] | None = None) -> int:
     """Apply the events after the view's position, one committed batch at a time. Returns how many.
 
     `conn` must be in autocommit mode, so that each batch's `transaction()` is a real, committed
@@ -38,7 +40,7 @@ def catch_up(ledger: Ledger, conn: psycopg.Connection, view: View, *, limit: int
         raise ValueError("catch_up needs an autocommit connection")
     applied = 0
     while limit is None or applied < limit:
-        batch = BATCH if limit is None else min(BATCH, limit - applied)
+        batch = batch_size if limit is None else min(batch_size, limit - applied)
         try:
             events = _apply_batch(ledger, conn, view, batch)
         except BaseException:
@@ -47,6 +49,8 @@ def catch_up(ledger: Ledger, conn: psycopg.Connection, view: View, *, limit: int
                 discard()
             raise
         applied += len(events)
+        if progress is not None and events:
+            progress(len(events))
         if len(events) < batch:
             break
     return applied

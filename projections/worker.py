@@ -7,7 +7,7 @@ the worker wakes at least every `poll_seconds` whatever happens to the listener,
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import psycopg
 import structlog
@@ -29,12 +29,13 @@ def all_views(ledger: Ledger) -> list[View]:
 
 class ProjectionWorker:
     def __init__(self, ledger: Ledger, url: str, schema: str | None, views: Sequence[View] | None = None,
-                 poll_seconds: float = 2.0):
+                 poll_seconds: float = 2.0, batch_size: int = 500):
         self.ledger = ledger
         self.url = url
         self.schema = schema
         self.views = list(views) if views is not None else all_views(ledger)
         self.poll_seconds = poll_seconds
+        self.batch_size = batch_size
         self.listener: psycopg.Connection | None = None
 
     def run(self, stop: threading.Event) -> None:
@@ -65,7 +66,7 @@ class ProjectionWorker:
         total = 0
         head = self.ledger.position()
         for view in self.views:
-            applied = catch_up(self.ledger, conn, view)
+            applied = catch_up(self.ledger, conn, view, batch_size=self.batch_size)
             total += applied
             if applied:
                 position = position_of(conn, view.name)
@@ -94,7 +95,8 @@ class ProjectionWorker:
             self.listener = None
 
 
-def rebuild(ledger: Ledger, url: str, schema: str | None, view: View) -> int:
+def rebuild(ledger: Ledger, url: str, schema: str | None, view: View, *, batch_size: int = 500,
+            progress: Callable[[int], None] | None = None) -> int:
     """Empty the view's tables, forget its position, and apply the whole log again."""
     discard = getattr(view, "discard", None)
     if discard is not None:
@@ -104,4 +106,4 @@ def rebuild(ledger: Ledger, url: str, schema: str | None, view: View) -> int:
             for table in view.tables:
                 conn.execute(sql.SQL("TRUNCATE {}").format(sql.Identifier(table)))
             conn.execute("DELETE FROM projection_tracking WHERE name = %s", (view.name,))
-        return catch_up(ledger, conn, view)
+        return catch_up(ledger, conn, view, batch_size=batch_size, progress=progress)

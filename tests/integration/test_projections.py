@@ -132,3 +132,69 @@ def test_the_worker_command_stops_cleanly_on_sigterm(runtime, monkeypatch):
     assert "projection worker stopped" in out
     with connect(runtime.url, schema=runtime.schema) as conn:
         assert position_of(conn, "audit") == runtime.ledger.position()
+
+
+def _tables(runtime) -> dict[str, list]:
+    from projections.worker import all_views
+
+    with connect(runtime.url, schema=runtime.schema) as conn:
+        return {t: conn.execute(f"SELECT * FROM {t} ORDER BY 1, 2").fetchall()
+                for view in all_views(runtime.ledger) for t in view.tables}
+
+
+def test_a_worker_killed_mid_catch_up_resumes_to_the_same_tables(runtime, clock):
+    import os
+    import signal
+    import subprocess
+    import sys
+    from datetime import datetime
+
+    from coordination.demo import load_demo
+    from projections.worker import all_views
+
+    clock.set(datetime.fromisoformat("2026-11-22T09:00:00+08:00"))
+    load_demo(runtime.ledger)
+    head = runtime.ledger.position()
+    env = {**os.environ, "DATABASE_URL": runtime.url, "COORDINATION_SCHEMA": runtime.schema,
+           "COORDINATION_PROJECTION_BATCH": "2"}
+    proc = subprocess.Popen([sys.executable, "-m", "coordination.cli", "worker"], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    killed_at = None
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and killed_at is None:
+            with connect(runtime.url, schema=runtime.schema) as conn:
+                reached = conn.execute("SELECT coalesce(max(position), 0) FROM projection_tracking").fetchone()[0]
+            if 0 < reached < head:
+                proc.send_signal(signal.SIGKILL)
+                killed_at = reached
+            time.sleep(0.005)
+    finally:
+        proc.kill()
+        proc.wait()
+    assert killed_at is not None, "the worker was killed in the middle of its catch-up"
+
+    with connect(runtime.url, schema=runtime.schema, autocommit=True) as conn:
+        for view in all_views(runtime.ledger):
+            catch_up(runtime.ledger, conn, view)
+            assert position_of(conn, view.name) == head
+    resumed = _tables(runtime)
+    for view in all_views(runtime.ledger):
+        rebuild(runtime.ledger, runtime.url, runtime.schema, view)
+    assert _tables(runtime) == resumed
+
+
+def test_the_rebuild_command_reports_progress_and_refuses_unknown_views(runtime, capsys, monkeypatch):
+    from coordination import cli
+
+    some_history(runtime.ledger)
+    monkeypatch.setenv("DATABASE_URL", runtime.url)
+    monkeypatch.setenv("COORDINATION_SCHEMA", runtime.schema)
+    assert cli.main(["rebuild", "nonsense"]) == 2
+    assert "unknown view" in capsys.readouterr().err
+    assert cli.main(["rebuild"]) == 0
+    out = capsys.readouterr()
+    assert f"已重建 audit:{runtime.ledger.position()} 条事件" in out.out
+    assert "重建 task_history" in out.err
+    with connect(runtime.url, schema=runtime.schema) as conn:
+        assert position_of(conn, "task_history") == runtime.ledger.position()
