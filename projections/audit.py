@@ -50,3 +50,34 @@ def _named_units(data: dict) -> set[str]:
         if isinstance(data.get(key), list):
             named.update(u for u in data[key] if isinstance(u, str))
     return named
+
+
+def events_page(conn: psycopg.Connection, *, after: int = 0, limit: int = 100, unit: str | None = None,
+                aggregate_id: str | None = None, type: str | None = None) -> dict:
+    """A page of the audit log, oldest first; paging by `next_after` yields every event exactly once.
+
+    Positions can have gaps (a save rolled back by a conflict uses one up), so pages go by
+    "after this position", never by counting.
+    """
+    from psycopg.rows import dict_row
+
+    clauses, args = ["position > %s"], [after]
+    if unit is not None:
+        clauses.append("%s = ANY(units)")
+        args.append(unit)
+    if aggregate_id is not None:
+        clauses.append("aggregate_id = %s")
+        args.append(aggregate_id)
+    if type is not None:
+        clauses.append("type = %s")
+        args.append(type)
+    with conn.cursor(row_factory=dict_row) as cur:
+        rows = cur.execute(
+            f"SELECT * FROM audit_events WHERE {' AND '.join(clauses)} ORDER BY position LIMIT %s",
+            (*args, limit),
+        ).fetchall()
+    events = [{"position": r["position"], "at": r["at"].isoformat(), "type": r["type"],
+               "aggregate_type": r["aggregate_type"], "aggregate_id": str(r["aggregate_id"]), "version": r["version"],
+               "actor": {"username": r["actor_username"], "unit": r["actor_unit"]}, "data": r["data"]}
+              for r in rows]
+    return {"events": events, "next_after": events[-1]["position"] if events else after}

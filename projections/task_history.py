@@ -7,18 +7,15 @@ the dashboard and the report read current rows (valid_to IS NULL) or the rows va
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from typing import Any
-from uuid import UUID
 
 import psycopg
 from psycopg.types.json import Jsonb
 
 from coordination.application import Ledger, LoggedEvent
 from domain.tasks import Task
-from projections.tracking import to_json
-
-CACHE_SIZE = 10_000
+from projections.replay import Replayer
+from projections.tracking import plain
 
 COLUMNS = (
     "task_id", "version", "position", "valid_from", "event_type", "title", "category", "source", "status",
@@ -34,33 +31,18 @@ class TaskHistory:
     tables = ("task_versions",)
 
     def __init__(self, ledger: Ledger):
-        self.ledger = ledger
-        self.tasks: OrderedDict[UUID, Task] = OrderedDict()
+        self.replayer = Replayer(ledger)
 
     def apply(self, conn: psycopg.Connection, event: LoggedEvent) -> None:
         if event.aggregate_type != "Task":
             return
-        task = self._replay(event)
+        task = self.replayer.state_after(event)
         conn.execute("UPDATE task_versions SET valid_to = %s WHERE task_id = %s AND valid_to IS NULL",
-                     (event.at, event.aggregate_id))
+                      (event.at, event.aggregate_id))
         conn.execute(INSERT, row(task, event))
 
     def discard(self) -> None:
-        """Forget cached aggregates (after a rolled-back batch they may be ahead of the table)."""
-        self.tasks.clear()
-
-    def _replay(self, event: LoggedEvent) -> Task:
-        task = self.tasks.pop(event.aggregate_id, None)
-        if task is not None and task.version == event.version - 1:
-            task = event.event.mutate(task)
-        elif event.version == 1:
-            task = event.event.mutate(None)
-        else:
-            task = self.ledger.task(event.aggregate_id, version=event.version)
-        self.tasks[event.aggregate_id] = task
-        if len(self.tasks) > CACHE_SIZE:
-            self.tasks.popitem(last=False)
-        return task
+        self.replayer.discard()
 
 
 def row(task: Task, event: LoggedEvent) -> tuple[Any, ...]:
@@ -68,15 +50,9 @@ def row(task: Task, event: LoggedEvent) -> tuple[Any, ...]:
     completion = task.completion or {}
     return (
         task.id, task.version, event.position, event.at, event.type, task.title, task.category,
-        Jsonb(_json_ready(task.source)), task.status, task.lead_unit, list(task.co_units),
+        Jsonb(plain(task.source)), task.status, task.lead_unit, list(task.co_units),
         sorted(task.acknowledged), task.deadline, task.effective_deadline, task.percent,
-        Jsonb(_json_ready(task.milestones)), task.feedback_every, task.standing.feedback_since, task.assigned_at,
+        Jsonb(plain(task.milestones)), task.feedback_every, task.standing.feedback_since, task.assigned_at,
         pending["request"] if pending else None, completion.get("requested_at"), completion.get("on_time"),
         task.closed_at, task.urgings,
     )
-
-
-def _json_ready(value: Any) -> Any:
-    import json
-
-    return json.loads(to_json({"v": value}))["v"]

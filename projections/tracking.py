@@ -84,6 +84,11 @@ def to_json(data: dict[str, Any]) -> str:
     return json.dumps(data, ensure_ascii=False, default=_plain, sort_keys=True)
 
 
+def plain(value: Any) -> Any:
+    """A value with ids, instants and dates turned into JSON's own types (for jsonb columns)."""
+    return json.loads(to_json({"v": value}))["v"]
+
+
 def _plain(value: Any) -> Any:
     if isinstance(value, (datetime, date)):
         return value.isoformat()
@@ -93,6 +98,7 @@ def _plain(value: Any) -> Any:
 
 
 REPORT_VIEWS = ("audit", "task_history")
+ALL_VIEWS = ("audit", "task_history", "registers")
 
 
 def common_position(conn: psycopg.Connection, names: tuple[str, ...] = REPORT_VIEWS) -> int:

@@ -16,6 +16,7 @@ from psycopg import sql
 from coordination.application import Ledger
 from coordination.storage import connect
 from projections.audit import AuditIndex
+from projections.registers import Registers
 from projections.task_history import TaskHistory
 from projections.tracking import View, catch_up, position_of
 
@@ -24,7 +25,7 @@ log = structlog.get_logger(__name__)
 
 def all_views(ledger: Ledger) -> list[View]:
     """Every view the worker maintains, by name."""
-    return [AuditIndex(), TaskHistory(ledger)]
+    return [AuditIndex(), TaskHistory(ledger), Registers(ledger)]
 
 
 class ProjectionWorker:
