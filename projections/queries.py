@@ -17,26 +17,40 @@ from domain.deadlines import SHANGHAI
 from domain.tasks import OPEN_STATUSES, STATUSES, Standing
 
 def states_at(conn: psycopg.Connection, as_of: datetime | None, *, upto: int | None = None,
-              where: str = "TRUE", params: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
-    """Each task's state at `as_of` (None: the current state), optionally only from events ≤ `upto`."""
-    if as_of is None and upto is None:
-        sql, args = f"SELECT * FROM task_versions WHERE valid_to IS NULL AND ({where})", params
-    else:
-        # The newest version of each task whose event came at or before the instant (and position).
-        bounds, args = [], ()
-        if as_of is not None:
-            bounds.append("valid_from <= %s")
+              where: str = "TRUE", params: tuple[Any, ...] = (), select: str = "*",
+              group_by: str | None = None) -> list[dict[str, Any]]:
+    """Each task's state at `as_of` (None: the current state), optionally as the log stood at `upto`.
+
+    A state is valid over [valid_from, valid_to). As the log stood at position `upto`, a state is the
+    task's latest when its own event is at or before `upto` and the event that ended it (`ended_by`)
+    came later or not at all. The `where` filter applies to the chosen state, so a task reassigned away
+    from a unit does not show its older version.
+    """
+    clauses: list[str] = []
+    args: tuple[Any, ...] = ()
+    if as_of is not None:
+        clauses.append("valid_from <= %s")
+        args += (as_of,)
+    if upto is None:
+        if as_of is None:
+            clauses.append("valid_to IS NULL")
+        else:
+            clauses.append("tstzrange(valid_from, valid_to, '[)') @> %s::timestamptz")
             args += (as_of,)
-        if upto is not None:
-            bounds.append("position <= %s")
+    else:
+        clauses.append("position <= %s")
+        args += (upto,)
+        if as_of is None:
+            clauses.append("(ended_by IS NULL OR ended_by > %s)")
             args += (upto,)
-        # Filter after choosing each task's state: a task reassigned away from a unit must not show its
-        # older version, when that unit was still on it.
-        sql = (f"SELECT * FROM (SELECT DISTINCT ON (task_id) * FROM task_versions WHERE {' AND '.join(bounds)}"
-               f" ORDER BY task_id, version DESC) AS state WHERE ({where})")
-        args += params
+        else:
+            clauses.append("(tstzrange(valid_from, valid_to, '[)') @> %s::timestamptz OR ended_by > %s)")
+            args += (as_of, upto)
+    sql = f"SELECT {select} FROM task_versions WHERE {' AND '.join(clauses)} AND ({where})"
+    if group_by:
+        sql += f" GROUP BY {group_by}"
     with conn.cursor(row_factory=dict_row) as cur:
-        return cur.execute(sql, args).fetchall()
+        return cur.execute(sql, args + params).fetchall()
 
 
 def standing(row: dict[str, Any]) -> Standing:
@@ -118,23 +132,26 @@ def board(conn: psycopg.Connection, unit: str, now: datetime, as_of: datetime | 
 def dashboard(conn: psycopg.Connection, now: datetime, as_of: datetime | None = None) -> dict[str, Any]:
     """The office dashboard (督办总览): counts by status and light, overdue list, pending decisions."""
     at = as_of or now
-    rows = tasks(conn, now, as_of=as_of)
     by_status = {status: 0 for status in STATUSES}
+    for counted in states_at(conn, as_of, select="status, count(*) AS n", group_by="status"):
+        by_status[counted["status"]] = counted["n"]
+    rows = [task_summary(r, at) for r in states_at(conn, as_of, where="status = ANY(%s)",
+                                                   params=(list(OPEN_STATUSES),))]
     by_light = {"green": 0, "yellow": 0, "red": 0}
     for t in rows:
-        by_status[t["status"]] += 1
-        if t["light"]:
-            by_light[t["light"]] += 1
-    overdue = sorted((t for t in rows if t["overdue"]), key=lambda t: (-t["overdue_days"], t["title"]))
+        by_light[t["light"]] += 1
+    overdue = sorted((t for t in rows if t["overdue"]), key=lambda t: (-t["overdue_days"], t["title"], t["id"]))
     return {
         "as_of": at.astimezone(SHANGHAI).isoformat(),
-        "counts": {"by_status": by_status, "by_light": by_light, "open": sum(t["status"] in OPEN_STATUSES for t in rows)},
+        "counts": {"by_status": by_status, "by_light": by_light, "open": len(rows)},
         "overdue": [{"id": t["id"], "title": t["title"], "lead_unit": t["lead_unit"],
                      "overdue_days": t["overdue_days"]} for t in overdue],
         "pending_decisions": {
             "extensions": [{"task_id": t["id"], "title": t["title"], "request": t["pending_extension"]}
-                           for t in rows if t["pending_extension"] is not None and t["status"] in OPEN_STATUSES],
+                           for t in sorted(rows, key=lambda t: (t["title"], t["id"]))
+                           if t["pending_extension"] is not None],
             "completions": [{"task_id": t["id"], "title": t["title"], "lead_unit": t["lead_unit"]}
-                            for t in rows if t["status"] == "completion_requested"],
+                            for t in sorted(rows, key=lambda t: (t["title"], t["id"]))
+                            if t["status"] == "completion_requested"],
         },
     }

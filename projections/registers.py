@@ -22,6 +22,10 @@ class Registers:
     def __init__(self, ledger: Ledger):
         self.replayer = Replayer(ledger)
 
+    def apply_batch(self, conn: psycopg.Connection, events: list[LoggedEvent]) -> None:
+        for event in events:
+            self.apply(conn, event)
+
     def apply(self, conn: psycopg.Connection, event: LoggedEvent) -> None:
         if event.aggregate_type == "Meeting":
             self._meeting(conn, event)

@@ -30,7 +30,10 @@ def supervision_report(conn: psycopg.Connection, period: Period, now: datetime, 
                        upto: int | None = None) -> dict[str, Any]:
     as_of = period.as_of(now)
     upto = common_position(conn) if upto is None else upto
-    states = {row["task_id"]: row for row in states_at(conn, as_of - JUST_BEFORE, upto=upto)}
+    # Only tasks open at some moment of P matter: every figure is about them (completions and urgings in P
+    # happen on tasks open at that moment).
+    states = {row["task_id"]: row for row in states_at(
+        conn, as_of - JUST_BEFORE, upto=upto, where="closed_at IS NULL OR closed_at > %s", params=(period.start,))}
 
     def events(*types: str) -> list[dict[str, Any]]:
         with conn.cursor(row_factory=dict_row) as cur:
@@ -53,7 +56,7 @@ def supervision_report(conn: psycopg.Connection, period: Period, now: datetime, 
     def lead(task_id: Any) -> str:
         return states[task_id]["lead_unit"]
 
-    in_p = [s for s in states.values() if s["closed_at"] is None or s["closed_at"] > period.start]
+    in_p = list(states.values())
     units = []
     for code in UNIT_CODES:
         done = [s for s in completed if s["lead_unit"] == code]

@@ -10,20 +10,20 @@ from __future__ import annotations
 from typing import Any
 
 import psycopg
-from psycopg.types.json import Jsonb
 
 from coordination.application import Ledger, LoggedEvent
 from domain.tasks import Task
 from projections.replay import Replayer
-from projections.tracking import plain
+from projections.tracking import to_json
 
 COLUMNS = (
-    "task_id", "version", "position", "valid_from", "event_type", "title", "category", "source", "status",
+    "task_id", "version", "position", "valid_from", "valid_to", "event_type", "title", "category", "source", "status",
     "lead_unit", "co_units", "acknowledged", "deadline", "effective_deadline", "percent", "milestones",
     "feedback_every", "feedback_since", "assigned_at", "pending_extension", "completion_requested_at",
-    "completion_on_time", "closed_at", "urgings",
+    "completion_on_time", "closed_at", "urgings", "ended_by",
 )
-INSERT = f"INSERT INTO task_versions ({', '.join(COLUMNS)}) VALUES ({', '.join(['%s'] * len(COLUMNS))})"
+VALID_TO = COLUMNS.index("valid_to")
+ENDED_BY = COLUMNS.index("ended_by")
 
 
 class TaskHistory:
@@ -33,26 +33,44 @@ class TaskHistory:
     def __init__(self, ledger: Ledger):
         self.replayer = Replayer(ledger)
 
-    def apply(self, conn: psycopg.Connection, event: LoggedEvent) -> None:
-        if event.aggregate_type != "Task":
+    def apply_batch(self, conn: psycopg.Connection, events: list[LoggedEvent]) -> None:
+        """One COPY for the batch's new states; each state ends where the task's next one begins."""
+        rows: list[list[Any]] = []
+        latest: dict[Any, int] = {}
+        ends_of_stored: list[tuple[Any, Any]] = []
+        for event in events:
+            if event.aggregate_type != "Task":
+                continue
+            task = self.replayer.state_after(event)
+            if event.aggregate_id in latest:
+                rows[latest[event.aggregate_id]][VALID_TO] = event.at
+                rows[latest[event.aggregate_id]][ENDED_BY] = event.position
+            elif event.version > 1:
+                ends_of_stored.append((event.at, event.position, event.aggregate_id))
+            latest[event.aggregate_id] = len(rows)
+            rows.append(row(task, event))
+        if not rows:
             return
-        task = self.replayer.state_after(event)
-        conn.execute("UPDATE task_versions SET valid_to = %s WHERE task_id = %s AND valid_to IS NULL",
-                      (event.at, event.aggregate_id))
-        conn.execute(INSERT, row(task, event))
+        with conn.cursor() as cur:
+            if ends_of_stored:
+                cur.executemany("UPDATE task_versions SET valid_to = %s, ended_by = %s"
+                                " WHERE task_id = %s AND valid_to IS NULL", ends_of_stored)
+            with cur.copy(f"COPY task_versions ({', '.join(COLUMNS)}) FROM STDIN") as copy:
+                for values in rows:
+                    copy.write_row(values)
 
     def discard(self) -> None:
         self.replayer.discard()
 
 
-def row(task: Task, event: LoggedEvent) -> tuple[Any, ...]:
+def row(task: Task, event: LoggedEvent) -> list[Any]:
     pending = task.pending_extension
     completion = task.completion or {}
-    return (
-        task.id, task.version, event.position, event.at, event.type, task.title, task.category,
-        Jsonb(plain(task.source)), task.status, task.lead_unit, list(task.co_units),
+    return [
+        task.id, task.version, event.position, event.at, None, event.type, task.title, task.category,
+        to_json(task.source), task.status, task.lead_unit, list(task.co_units),
         sorted(task.acknowledged), task.deadline, task.effective_deadline, task.percent,
-        Jsonb(plain(task.milestones)), task.feedback_every, task.standing.feedback_since, task.assigned_at,
+        to_json(task.milestones), task.feedback_every, task.standing.feedback_since, task.assigned_at,
         pending["request"] if pending else None, completion.get("requested_at"), completion.get("on_time"),
-        task.closed_at, task.urgings,
-    )
+        task.closed_at, task.urgings, None,
+    ]

@@ -1,7 +1,7 @@
 """Applying the event log to a view exactly once: each batch commits with its tracking position.
 
-A view is a class with a `name` and an `apply(conn, event)` method that writes rows with the given
-connection. `catch_up` locks the view's tracking row, applies every event after the recorded
+A view is a class with a `name`, its `tables` and an `apply_batch(conn, events)` method that writes
+rows with the given connection. `catch_up` locks the view's tracking row, applies every event after the recorded
 position in log order and advances the position in the same transaction — so a crash loses nothing,
 a restart resumes where the last commit stopped, and no position is ever applied twice, even with
 two workers running.
@@ -26,7 +26,8 @@ class View(Protocol):
     name: str
     tables: tuple[str, ...]
 
-    def apply(self, conn: psycopg.Connection, event: LoggedEvent) -> None: ...
+    def apply_batch(self, conn: psycopg.Connection, events: list[LoggedEvent]) -> None:
+        """Write what these events (consecutive, in log order) change; every event must be handled."""
 
 
 def catch_up(ledger: Ledger, conn: psycopg.Connection, view: View, *, limit: int | None = None,
@@ -64,8 +65,8 @@ def _apply_batch(ledger: Ledger, conn: psycopg.Connection, view: View, batch: in
             "SELECT position FROM projection_tracking WHERE name = %s FOR UPDATE", (view.name,)
         ).fetchone()
         events = ledger.read_log(after=position, limit=batch)
-        for event in events:
-            view.apply(conn, event)
+        if events:
+            view.apply_batch(conn, events)
         if events:
             conn.execute(
                 "UPDATE projection_tracking SET position = %s, updated_at = now() WHERE name = %s",

@@ -1,0 +1,116 @@
+"""Generate a large, believable history: many years of meetings and tasks for the 26 units.
+
+Every event is made by the domain's own commands (so every rule holds) and saved through the
+ledger's `save`, many aggregates per transaction — the bulk path, not one HTTP call per event.
+Each task has 5–14 events (assignment, acknowledgements, progress, urging, extension, completion…).
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import date, datetime, time, timedelta
+
+from coordination.application import Ledger
+from domain.actors import Actor
+from domain.categories import CATEGORY_CODES
+from domain.deadlines import SHANGHAI, deadline_end
+from domain.meetings import Meeting, MinutesNumber, Resolution
+from domain.tasks import Task
+from domain.units import UNIT_CODES
+
+OFFICE = Actor("office", "culture-tourism", frozenset({"office"}))
+SUPERVISOR = Actor("dukao", "supervision-office", frozenset({"supervisor"}))
+
+
+def liaison(unit: str) -> Actor:
+    return Actor(f"{unit}-liaison", unit, frozenset({"liaison"}))
+
+
+def generate(ledger: Ledger, events: int, *, first_year: int = 2017, last_year: int = 2026, seed: int = 7,
+             per_save: int = 40, report=print) -> int:
+    """Write about `events` events spread over the years; returns the log position reached."""
+    rng = random.Random(seed)
+    years = list(range(first_year, last_year + 1))
+    tasks_wanted = max(int(events / 8.5), 1)  # about 8.7 events a task, plus the meetings
+    per_year = -(-tasks_wanted // len(years))
+    written = 0
+    for year in years:
+        resolutions = _meetings(ledger, year, rng)
+        pending: list = []
+        for n in range(per_year):
+            if written >= events:
+                break
+            task = _task(year, n, per_year, rng, resolutions)
+            written += len(task.pending_events)
+            pending.append(task)
+            if len(pending) >= per_save:
+                ledger.save(*pending)
+                pending = []
+        if pending:
+            ledger.save(*pending)
+        report(f"  {year}: {ledger.position():,} events so far")
+        if written >= events:
+            break
+    return ledger.position()
+
+
+def _at(day: date, hour: int = 10) -> datetime:
+    return datetime.combine(day, time(hour), SHANGHAI)
+
+
+def _meetings(ledger: Ledger, year: int, rng: random.Random) -> list[tuple[str, object]]:
+    resolutions = []
+    for index, (month, kind) in enumerate([(1, "plenary"), (4, "office"), (7, "plenary"), (10, "office")]):
+        day = date(year, month, 20)
+        meeting = Meeting.schedule(kind=kind, title=f"{year}年第{index + 1}次会议", date=day, location="会议室",
+                                   chair="召集人", topics=[], by=OFFICE, at=_at(day - timedelta(days=10)))
+        meeting.record_attendance(present=list(UNIT_CODES[:20]), absent=[], invited=None, by=OFFICE, at=_at(day, 15))
+        items = [{"title": f"事项{i}", "text": "按分工落实", "category": CATEGORY_CODES[(index * 3 + i) % 8],
+                  "outcome": "agreed"} for i in range(4)]
+        number = f"鹿文协纪〔{year}〕{index + 1}号"
+        meeting.draft_minutes(number=number, summary="纪要", items=items, by=OFFICE, at=_at(day, 16))
+        issued_at = _at(day + timedelta(days=2))
+        agreed = meeting.issue_minutes(by=OFFICE, at=issued_at)
+        made = [Resolution(meeting_id=meeting.id, item=i, title=items[i]["title"], text=items[i]["text"],
+                           category=items[i]["category"], minutes_number=number, actor=OFFICE.stamp(), at=issued_at)
+                for i in agreed]
+        reservation = MinutesNumber(number=number, meeting_id=meeting.id, actor=OFFICE.stamp(), at=issued_at)
+        ledger.save(meeting, reservation, *made)
+        resolutions += [(r.category, r.id, issued_at) for r in made]
+    return resolutions
+
+
+def _task(year: int, n: int, per_year: int, rng: random.Random, resolutions: list) -> Task:
+    start = _at(date(year, 1, 25)) + timedelta(minutes=int(n * (330 * 24 * 60) / per_year))
+    category, resolution_id, _ = rng.choice([r for r in resolutions if r[2] <= start] or resolutions[:1])
+    lead = rng.choice(UNIT_CODES)
+    co = rng.sample([u for u in UNIT_CODES if u != lead], rng.randint(0, 2))
+    deadline = (start + timedelta(days=rng.randint(20, 120))).astimezone(SHANGHAI).date()
+    task = Task.assign(title=f"任务{year}-{n}", description="", source={"kind": "resolution",
+                       "resolution_id": resolution_id}, category=category, lead_unit=lead, co_units=co,
+                       deadline=deadline, milestones=None, feedback_every=rng.choice([None, "month", "quarter"]),
+                       by=OFFICE, at=start)
+    t = start + timedelta(days=1)
+    task.acknowledge(by=liaison(lead), at=t)
+    for unit in co:
+        task.acknowledge(by=liaison(unit), at=t + timedelta(hours=2))
+    for step in range(rng.randint(2, 4)):
+        t += timedelta(days=rng.randint(3, 10))
+        task.report_progress(percent=min(95, 25 * (step + 1)), text="进展", evidence=None, by=liaison(lead), at=t)
+    fate = rng.random()
+    if fate < 0.1:
+        task.cancel(reason="撤销", by=OFFICE, at=t + timedelta(days=1))
+        return task
+    if fate < 0.3:
+        task.urge(message="请加快", by=SUPERVISOR, at=t + timedelta(days=1))
+    if fate < 0.4 and t + timedelta(days=1) < deadline_end(deadline):
+        task.request_extension(new_deadline=deadline + timedelta(days=30), reason="延期", by=liaison(lead),
+                               at=t + timedelta(days=1))
+        task.decide_extension(request=1, approved=rng.random() < 0.7, comment="审批意见", by=OFFICE,
+                              at=t + timedelta(days=2))
+    if fate < 0.85:
+        done = _at(deadline) + timedelta(days=rng.randint(-15, 10))
+        done = max(done, t + timedelta(days=3))
+        task.request_completion(summary="完成", evidence=None, by=liaison(lead), at=done)
+        task.decide_completion(accepted=True, comment="", by=OFFICE, at=done + timedelta(days=2))
+    return task

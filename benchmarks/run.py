@@ -1,0 +1,110 @@
+"""Read-side benchmarks: one command, ratios against baselines measured in the same run.
+
+    .venv/bin/python -m benchmarks.run [--events 1000000] [--keep]
+
+Builds a history of about `--events` events in a fresh schema (the generator in benchmarks/history.py),
+then measures:
+  - reading the log: a raw scan of the events table (baseline) vs the ledger decoding every event;
+  - rebuilding each view from scratch, in events/s, as a ratio of the raw scan;
+  - latency of a current board, an as-of board and the H1 report, as a ratio of a baseline
+    single-row primary-key lookup on the same connection.
+Uses DATABASE_URL, or the embedded PostgreSQL under $COORDINATION_DATA_DIR (default ./var).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+import uuid
+from datetime import datetime
+
+from psycopg import sql
+
+from coordination.bootstrap import initialise
+from coordination.clock import ManualClock
+from coordination.config import Settings
+from coordination.storage import connect
+from domain.deadlines import SHANGHAI
+from domain.reports import Period
+from projections import queries
+from projections.report import supervision_report
+from projections.worker import all_views, rebuild
+from benchmarks.history import generate
+
+
+def timed(fn, repeat: int = 5) -> float:
+    """Median seconds of `repeat` runs (after one warm-up)."""
+    fn()
+    samples = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        samples.append(time.perf_counter() - start)
+    return statistics.median(samples)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--events", type=int, default=1_000_000)
+    parser.add_argument("--keep", action="store_true", help="keep the benchmark schema afterwards")
+    args = parser.parse_args()
+
+    schema = "bench_" + uuid.uuid4().hex[:8]
+    now = datetime(2026, 11, 22, 12, tzinfo=SHANGHAI)
+    runtime = initialise(Settings.from_env(), schema=schema, clock=ManualClock(now))
+    ledger = runtime.ledger
+    conn = connect(runtime.url, schema=schema, autocommit=True)
+    try:
+        print(f"schema {schema}: generating about {args.events:,} events …", flush=True)
+        start = time.perf_counter()
+        head = generate(ledger, args.events)
+        spent = time.perf_counter() - start
+        print(f"generated {head:,} events in {spent:.0f} s ({head / spent:,.0f} events/s through Ledger.save)\n")
+
+        table = sql.Identifier(schema, "ledger_events")
+        start = time.perf_counter()
+        with conn.transaction(), conn.cursor(name="scan") as cur:
+            cur.itersize = 10_000
+            cur.execute(sql.SQL("SELECT notification_id, originator_id, originator_version, topic, state"
+                                " FROM {} ORDER BY notification_id").format(table))
+            scanned = sum(1 for _ in cur)
+        raw = scanned / (time.perf_counter() - start)
+        print(f"{'raw scan of the events table (baseline)':<44} {raw:>10,.0f} events/s   1.00×")
+
+        start = time.perf_counter()
+        decoded = sum(1 for _ in ledger.iter_log())
+        rate = decoded / (time.perf_counter() - start)
+        print(f"{'ledger read_log (decode to domain events)':<44} {rate:>10,.0f} events/s   {rate / raw:.2f}×")
+
+        for view in all_views(ledger):
+            start = time.perf_counter()
+            applied = rebuild(ledger, runtime.url, schema, view)
+            rate = applied / (time.perf_counter() - start)
+            print(f"{'rebuild ' + view.name:<44} {rate:>10,.0f} events/s   {rate / raw:.2f}×")
+
+        any_task = conn.execute("SELECT task_id FROM task_versions LIMIT 1").fetchone()[0]
+        baseline = timed(lambda: conn.execute("SELECT * FROM task_versions WHERE task_id = %s AND version = 1",
+                                              (any_task,)).fetchone())
+        rows = conn.execute("SELECT count(*) FROM task_versions WHERE valid_to IS NULL").fetchone()[0]
+        print(f"\n{rows:,} tasks, {conn.execute('SELECT count(*) FROM task_versions').fetchone()[0]:,} task states")
+        print(f"{'primary-key lookup (baseline)':<44} {baseline * 1000:>10.2f} ms        1×")
+        as_of = datetime(2024, 5, 15, 12, tzinfo=SHANGHAI)
+        for label, fn in [
+            ("board, finance, now", lambda: queries.board(conn, "finance", now)),
+            ("board, finance, as of 2024-05-15", lambda: queries.board(conn, "finance", now, as_of=as_of)),
+            ("dashboard, now", lambda: queries.dashboard(conn, now)),
+            ("supervision report 2026H1", lambda: supervision_report(conn, Period.parse("2026H1"), now)),
+        ]:
+            seconds = timed(fn, repeat=3)
+            print(f"{label:<44} {seconds * 1000:>10.2f} ms  {seconds / baseline:>7,.0f}×")
+    finally:
+        conn.close()
+        ledger.close()
+        if not args.keep:
+            with connect(runtime.url, autocommit=True) as admin:
+                admin.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)))
+
+
+if __name__ == "__main__":
+    main()
