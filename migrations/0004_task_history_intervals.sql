@@ -10,3 +10,7 @@ DROP INDEX task_versions_interval;
 
 -- The report counts events of a type within a period.
 CREATE INDEX audit_events_type_at ON audit_events (type, at);
+
+-- Boards read the current states of one unit's tasks.
+CREATE INDEX task_versions_current_lead ON task_versions (lead_unit) WHERE valid_to IS NULL;
+CREATE INDEX task_versions_current_co ON task_versions USING gin (co_units) WHERE valid_to IS NULL;

@@ -116,17 +116,30 @@ def tasks(conn: psycopg.Connection, now: datetime, *, as_of: datetime | None = N
     return sorted(found, key=lambda t: (t["effective_deadline"], t["title"], t["id"]))
 
 
+BOARD_COLUMNS = ("task_id, title, status, lead_unit, deadline, effective_deadline, percent, feedback_every,"
+                 " feedback_since")
+
+
 def board(conn: psycopg.Connection, unit: str, now: datetime, as_of: datetime | None = None) -> dict[str, Any]:
     """A unit's board (部门看板): its tasks as lead or co-unit, with counts by status and overdue."""
     at = as_of or now
-    rows = tasks(conn, now, as_of=as_of, unit=unit)
+    rows = states_at(conn, as_of, select=BOARD_COLUMNS, where="lead_unit = %s OR %s = ANY(co_units)",
+                     params=(unit, unit))
     counts = {status: 0 for status in STATUSES}
-    for t in rows:
-        counts[t["status"]] += 1
-    counts["overdue"] = sum(t["overdue"] for t in rows)
-    keys = ("id", "title", "role", "status", "deadline", "effective_deadline", "percent", "light", "overdue_days")
-    return {"unit": unit, "as_of": at.astimezone(SHANGHAI).isoformat(), "counts": counts,
-            "tasks": [{k: t[k] for k in keys} for t in rows]}
+    counts["overdue"] = 0
+    tasks_out = []
+    for r in sorted(rows, key=lambda r: (r["effective_deadline"], r["title"], r["task_id"])):
+        judged = standing(r)
+        days = judged.overdue_days(at)
+        counts[r["status"]] += 1
+        counts["overdue"] += judged.is_overdue(at)
+        tasks_out.append({
+            "id": str(r["task_id"]), "title": r["title"], "role": "lead" if r["lead_unit"] == unit else "co",
+            "status": r["status"], "deadline": r["deadline"].isoformat(),
+            "effective_deadline": r["effective_deadline"].isoformat(), "percent": r["percent"],
+            "light": judged.light(at), "overdue_days": days,
+        })
+    return {"unit": unit, "as_of": at.astimezone(SHANGHAI).isoformat(), "counts": counts, "tasks": tasks_out}
 
 
 def dashboard(conn: psycopg.Connection, now: datetime, as_of: datetime | None = None) -> dict[str, Any]:

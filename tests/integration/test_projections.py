@@ -198,3 +198,26 @@ def test_the_rebuild_command_reports_progress_and_refuses_unknown_views(runtime,
     assert "重建 task_history" in out.err
     with connect(runtime.url, schema=runtime.schema) as conn:
         assert position_of(conn, "task_history") == runtime.ledger.position()
+
+
+def test_a_reader_waits_for_its_own_write_and_gives_up_after_a_bound(runtime):
+    from projections.tracking import wait_for
+
+    ledger = runtime.ledger
+    worker = ProjectionWorker(ledger, runtime.url, runtime.schema, poll_seconds=0.2)
+    with connect(runtime.url, schema=runtime.schema, autocommit=True) as conn:
+        position = ledger.propose_topic(FINANCE, title="议题").position
+        assert not wait_for(conn, position, timeout=0.3), "no worker running: the bounded wait gives up"
+        stop = threading.Event()
+        thread = threading.Thread(target=worker.run, args=(stop,))
+        thread.start()
+        try:
+            outcome = ledger.assign_task(OFFICE, title="任务", source={"kind": "plan", "reference": "方案"},
+                                         category="other", lead_unit="finance", co_units=[],
+                                         deadline=date(2026, 6, 30))
+            assert wait_for(conn, outcome.position, timeout=10)
+            assert conn.execute("SELECT count(*) FROM task_versions WHERE task_id = %s",
+                                (outcome.result["id"],)).fetchone()[0] == 1
+        finally:
+            stop.set()
+            thread.join(timeout=10)
