@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test test-db clean
+.PHONY: run test test-db bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,11 @@ test: $(STAMP)
 ## test-db: only the tests that need PostgreSQL
 test-db: $(STAMP)
 	$(BIN)/python -m pytest -m db
+
+## bench: read-side benchmarks on a generated history (EVENTS=1000000 by default)
+EVENTS ?= 1000000
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks.run --events $(EVENTS)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

@@ -7,6 +7,7 @@ Each task has 5–14 events (assignment, acknowledgements, progress, urging, ext
 
 from __future__ import annotations
 
+import math
 import random
 from datetime import date, datetime, time, timedelta
 
@@ -34,26 +35,23 @@ def generate(ledger: Ledger, events: int, *, first_year: int = 2017, last_year: 
     """Write about `events` events spread over the years; returns the log position reached."""
     rng = random.Random(seed)
     years = list(range(first_year, last_year + 1))
-    tasks_wanted = max(int(events / 7.8), 1)  # about 8.7 events a task: aim high, stop at `events`
-    per_year = -(-tasks_wanted // len(years))
-    written = 0
-    for year in years:
+    per_task = 8.7  # events a task, on average; corrected after each year
+    start_position = ledger.position()
+    for index, year in enumerate(years):
+        before = ledger.position()
         resolutions = _meetings(ledger, year, rng)
+        remaining = events - (before - start_position)
+        per_year = max(math.ceil(remaining / (len(years) - index) / per_task), 1)
         pending: list = []
         for n in range(per_year):
-            if written >= events:
-                break
-            task = _task(year, n, per_year, rng, resolutions)
-            written += len(task.pending_events)
-            pending.append(task)
+            pending.append(_task(year, n, per_year, rng, resolutions))
             if len(pending) >= per_save:
                 ledger.save(*pending)
                 pending = []
         if pending:
             ledger.save(*pending)
+        per_task = (ledger.position() - before) / per_year
         report(f"  {year}: {ledger.position():,} events so far")
-        if written >= events:
-            break
     return ledger.position()
 
 

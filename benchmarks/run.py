@@ -44,18 +44,40 @@ def timed(fn, repeat: int = 5) -> float:
     return statistics.median(samples)
 
 
+def time_queries(conn, now: datetime) -> None:
+    any_task = conn.execute("SELECT task_id FROM task_versions LIMIT 1").fetchone()[0]
+    baseline = timed(lambda: conn.execute("SELECT * FROM task_versions WHERE task_id = %s AND version = 1",
+                                          (any_task,)).fetchone())
+    rows = conn.execute("SELECT count(*) FROM task_versions WHERE valid_to IS NULL").fetchone()[0]
+    print(f"\n{rows:,} tasks, {conn.execute('SELECT count(*) FROM task_versions').fetchone()[0]:,} task states")
+    print(f"{'primary-key lookup (baseline)':<44} {baseline * 1000:>10.2f} ms        1×")
+    as_of = datetime(2024, 5, 15, 12, tzinfo=SHANGHAI)
+    for label, fn in [
+        ("board, finance, now", lambda: queries.board(conn, "finance", now)),
+        ("board, finance, as of 2024-05-15", lambda: queries.board(conn, "finance", now, as_of=as_of)),
+        ("dashboard, now", lambda: queries.dashboard(conn, now)),
+        ("supervision report 2026H1", lambda: supervision_report(conn, Period.parse("2026H1"), now)),
+    ]:
+        seconds = timed(fn, repeat=3)
+        print(f"{label:<44} {seconds * 1000:>10.2f} ms  {seconds / baseline:>7,.0f}×")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--keep", action="store_true", help="keep the benchmark schema afterwards")
+    parser.add_argument("--queries-only", metavar="SCHEMA", help="only time the queries on a kept schema")
     args = parser.parse_args()
 
-    schema = "bench_" + uuid.uuid4().hex[:8]
+    schema = args.queries_only or "bench_" + uuid.uuid4().hex[:8]
     now = datetime(2026, 11, 22, 12, tzinfo=SHANGHAI)
     runtime = initialise(Settings.from_env(), schema=schema, clock=ManualClock(now))
     ledger = runtime.ledger
     conn = connect(runtime.url, schema=schema, autocommit=True)
     try:
+        if args.queries_only:
+            time_queries(conn, now)
+            return
         print(f"schema {schema}: generating about {args.events:,} events …", flush=True)
         start = time.perf_counter()
         head = generate(ledger, args.events)
@@ -83,25 +105,11 @@ def main() -> None:
             rate = applied / (time.perf_counter() - start)
             print(f"{'rebuild ' + view.name:<44} {rate:>10,.0f} events/s   {rate / raw:.2f}×")
 
-        any_task = conn.execute("SELECT task_id FROM task_versions LIMIT 1").fetchone()[0]
-        baseline = timed(lambda: conn.execute("SELECT * FROM task_versions WHERE task_id = %s AND version = 1",
-                                              (any_task,)).fetchone())
-        rows = conn.execute("SELECT count(*) FROM task_versions WHERE valid_to IS NULL").fetchone()[0]
-        print(f"\n{rows:,} tasks, {conn.execute('SELECT count(*) FROM task_versions').fetchone()[0]:,} task states")
-        print(f"{'primary-key lookup (baseline)':<44} {baseline * 1000:>10.2f} ms        1×")
-        as_of = datetime(2024, 5, 15, 12, tzinfo=SHANGHAI)
-        for label, fn in [
-            ("board, finance, now", lambda: queries.board(conn, "finance", now)),
-            ("board, finance, as of 2024-05-15", lambda: queries.board(conn, "finance", now, as_of=as_of)),
-            ("dashboard, now", lambda: queries.dashboard(conn, now)),
-            ("supervision report 2026H1", lambda: supervision_report(conn, Period.parse("2026H1"), now)),
-        ]:
-            seconds = timed(fn, repeat=3)
-            print(f"{label:<44} {seconds * 1000:>10.2f} ms  {seconds / baseline:>7,.0f}×")
+        time_queries(conn, now)
     finally:
         conn.close()
         ledger.close()
-        if not args.keep:
+        if not args.keep and not args.queries_only:
             with connect(runtime.url, autocommit=True) as admin:
                 admin.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)))
 

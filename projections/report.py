@@ -30,10 +30,10 @@ def supervision_report(conn: psycopg.Connection, period: Period, now: datetime, 
                        upto: int | None = None) -> dict[str, Any]:
     as_of = period.as_of(now)
     upto = common_position(conn) if upto is None else upto
-    # Only tasks open at some moment of P matter: every figure is about them (completions and urgings in P
-    # happen on tasks open at that moment).
+    # Only tasks not closed before P matter: completions and urgings in P happen on tasks open at that
+    # moment (closed_at ≥ start also keeps one urged at P's first instant and closed in the same instant).
     states = {row["task_id"]: row for row in states_at(
-        conn, as_of - JUST_BEFORE, upto=upto, where="closed_at IS NULL OR closed_at > %s", params=(period.start,))}
+        conn, as_of - JUST_BEFORE, upto=upto, where="closed_at IS NULL OR closed_at >= %s", params=(period.start,))}
 
     def events(*types: str) -> list[dict[str, Any]]:
         with conn.cursor(row_factory=dict_row) as cur:
@@ -56,7 +56,7 @@ def supervision_report(conn: psycopg.Connection, period: Period, now: datetime, 
     def lead(task_id: Any) -> str:
         return states[task_id]["lead_unit"]
 
-    in_p = list(states.values())
+    in_p = [s for s in states.values() if s["closed_at"] is None or s["closed_at"] > period.start]
     units = []
     for code in UNIT_CODES:
         done = [s for s in completed if s["lead_unit"] == code]
