@@ -42,12 +42,15 @@ def generate(ledger: Ledger, events: int, *, first_year: int = 2017, last_year: 
         resolutions = _meetings(ledger, year, rng)
         remaining = events - (before - start_position)
         per_year = max(math.ceil(remaining / (len(years) - index) / per_task), 1)
+        last = index == len(years) - 1
         pending: list = []
-        for n in range(per_year):
+        for n in range(per_year * 2 if last else per_year):
             pending.append(_task(year, n, per_year, rng, resolutions))
             if len(pending) >= per_save:
                 ledger.save(*pending)
                 pending = []
+                if last and ledger.position() - start_position >= events:
+                    break  # the last year tops up to the number asked for
         if pending:
             ledger.save(*pending)
         per_task = (ledger.position() - before) / per_year

@@ -8,6 +8,7 @@ and say so in the log once per year.
 from __future__ import annotations
 
 import logging
+from functools import lru_cache
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -38,6 +39,7 @@ def deadline_end(deadline: date) -> datetime:
     return start_of(deadline + timedelta(days=1))
 
 
+@lru_cache(maxsize=8192)
 def is_working_day(day: date) -> bool:
     """True on a statutory working day (调休 Saturdays included, holidays excluded)."""
     try:
@@ -49,13 +51,18 @@ def is_working_day(day: date) -> bool:
         return day.weekday() < 5
 
 
-def working_days_left(today: date, deadline: date) -> int:
-    """Working days after `today` up to and including `deadline` (0 when the deadline is today or past)."""
+def working_days_left(today: date, deadline: date, *, stop_after: int | None = None) -> int:
+    """Working days after `today` up to and including `deadline` (0 when the deadline is today or past).
+
+    With `stop_after`, counting stops once it exceeds that number (enough to decide a light).
+    """
     count = 0
     day = today + timedelta(days=1)
     while day <= deadline:
         if is_working_day(day):
             count += 1
+            if stop_after is not None and count > stop_after:
+                break
         day += timedelta(days=1)
     return count
 

@@ -94,7 +94,8 @@ class Standing:
             return None
         if self.is_overdue(now):
             return "red"
-        if working_days_left(local_date(now), self.effective_deadline) <= YELLOW_WORKING_DAYS:
+        if working_days_left(local_date(now), self.effective_deadline,
+                             stop_after=YELLOW_WORKING_DAYS) <= YELLOW_WORKING_DAYS:
             return "yellow"
         if self.feedback_missed(now):
             return "yellow"

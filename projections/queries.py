@@ -26,17 +26,18 @@ def states_at(conn: psycopg.Connection, as_of: datetime | None, *, upto: int | N
     came later or not at all. The `where` filter applies to the chosen state, so a task reassigned away
     from a unit does not show its older version.
     """
+    if as_of is None and upto is None:
+        sql = f"SELECT {select} FROM tasks_now WHERE ({where})" + (f" GROUP BY {group_by}" if group_by else "")
+        with conn.cursor(row_factory=dict_row) as cur:
+            return cur.execute(sql, params).fetchall()
     clauses: list[str] = []
     args: tuple[Any, ...] = ()
     if as_of is not None:
         clauses.append("valid_from <= %s")
         args += (as_of,)
     if upto is None:
-        if as_of is None:
-            clauses.append("valid_to IS NULL")
-        else:
-            clauses.append("tstzrange(valid_from, valid_to, '[)') @> %s::timestamptz")
-            args += (as_of,)
+        clauses.append("tstzrange(valid_from, valid_to, '[)') @> %s::timestamptz")
+        args += (as_of,)
     else:
         clauses.append("position <= %s")
         args += (upto,)
@@ -97,10 +98,10 @@ def tasks(conn: psycopg.Connection, now: datetime, *, as_of: datetime | None = N
             clauses.append("lead_unit = %s")
             params.append(unit)
         elif role == "co":
-            clauses.append("%s = ANY(co_units)")
+            clauses.append("co_units @> ARRAY[%s]::text[]")
             params.append(unit)
         else:
-            clauses.append("(lead_unit = %s OR %s = ANY(co_units))")
+            clauses.append("(lead_unit = %s OR co_units @> ARRAY[%s]::text[])")
             params += [unit, unit]
     if status is not None:
         clauses.append("status = %s")
@@ -123,21 +124,23 @@ BOARD_COLUMNS = ("task_id, title, status, lead_unit, deadline, effective_deadlin
 def board(conn: psycopg.Connection, unit: str, now: datetime, as_of: datetime | None = None) -> dict[str, Any]:
     """A unit's board (部门看板): its tasks as lead or co-unit, with counts by status and overdue."""
     at = as_of or now
-    rows = states_at(conn, as_of, select=BOARD_COLUMNS, where="lead_unit = %s OR %s = ANY(co_units)",
+    rows = states_at(conn, as_of, select=BOARD_COLUMNS, where="lead_unit = %s OR co_units @> ARRAY[%s]::text[]",
                      params=(unit, unit))
     counts = {status: 0 for status in STATUSES}
     counts["overdue"] = 0
     tasks_out = []
     for r in sorted(rows, key=lambda r: (r["effective_deadline"], r["title"], r["task_id"])):
-        judged = standing(r)
-        days = judged.overdue_days(at)
         counts[r["status"]] += 1
-        counts["overdue"] += judged.is_overdue(at)
+        light, days = None, 0
+        if r["status"] in OPEN_STATUSES:  # closed tasks have no light and are never overdue
+            judged = standing(r)
+            light, days = judged.light(at), judged.overdue_days(at)
+            counts["overdue"] += judged.is_overdue(at)
         tasks_out.append({
             "id": str(r["task_id"]), "title": r["title"], "role": "lead" if r["lead_unit"] == unit else "co",
             "status": r["status"], "deadline": r["deadline"].isoformat(),
             "effective_deadline": r["effective_deadline"].isoformat(), "percent": r["percent"],
-            "light": judged.light(at), "overdue_days": days,
+            "light": light, "overdue_days": days,
         })
     return {"unit": unit, "as_of": at.astimezone(SHANGHAI).isoformat(), "counts": counts, "tasks": tasks_out}
 

@@ -91,8 +91,8 @@ def resolutions(conn: psycopg.Connection, *, meeting_id: str | None = None,
     rows = _rows(conn, f"SELECT * FROM resolutions WHERE {' AND '.join(clauses)} ORDER BY adopted_at, item",
                  tuple(args))
     tasks = _rows(conn, "SELECT task_id, title, status, lead_unit, co_units, effective_deadline,"
-                        " source->>'resolution_id' AS resolution_id FROM task_versions"
-                        " WHERE valid_to IS NULL AND source->>'resolution_id' = ANY(%s) ORDER BY title",
+                        " source->>'resolution_id' AS resolution_id FROM tasks_now"
+                        " WHERE source->>'resolution_id' = ANY(%s) ORDER BY title",
                   ([str(r["resolution_id"]) for r in rows],))
     by_resolution: dict[str, list[dict[str, Any]]] = {}
     for t in tasks:
@@ -107,7 +107,7 @@ def resolutions(conn: psycopg.Connection, *, meeting_id: str | None = None,
 
 def task_chain(conn: psycopg.Connection, task_id: UUID | str) -> dict[str, Any] | None:
     """From a task back to its resolution and meeting, and forward to its evidence and verification."""
-    found = _rows(conn, "SELECT source FROM task_versions WHERE task_id = %s AND valid_to IS NULL", (str(task_id),))
+    found = _rows(conn, "SELECT source FROM tasks_now WHERE task_id = %s", (str(task_id),))
     if not found:
         return None
     resolution = None

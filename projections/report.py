@@ -24,6 +24,8 @@ from projections.queries import standing, states_at
 from projections.tracking import common_position
 
 JUST_BEFORE = timedelta(microseconds=1)
+STATE_COLUMNS = ("task_id, title, category, status, lead_unit, co_units, effective_deadline, feedback_every,"
+                 " feedback_since, closed_at, completion_on_time")
 
 
 def supervision_report(conn: psycopg.Connection, period: Period, now: datetime, *,
@@ -33,20 +35,22 @@ def supervision_report(conn: psycopg.Connection, period: Period, now: datetime, 
     # Only tasks not closed before P matter: completions and urgings in P happen on tasks open at that
     # moment (closed_at ≥ start also keeps one urged at P's first instant and closed in the same instant).
     states = {row["task_id"]: row for row in states_at(
-        conn, as_of - JUST_BEFORE, upto=upto, where="closed_at IS NULL OR closed_at >= %s", params=(period.start,))}
+        conn, as_of - JUST_BEFORE, upto=upto, select=STATE_COLUMNS, where="closed_at IS NULL OR closed_at >= %s",
+        params=(period.start,))}
 
-    def events(*types: str) -> list[dict[str, Any]]:
+    def events(kind: str, fact: str = "NULL") -> list[dict[str, Any]]:
+        """Events of one type in P up to `upto`, with one fact taken from their data."""
         with conn.cursor(row_factory=dict_row) as cur:
             return cur.execute(
-                "SELECT position, at, type, aggregate_id, data FROM audit_events"
-                " WHERE type = ANY(%s) AND position <= %s AND at >= %s AND at < %s ORDER BY position",
-                (list(types), upto, period.start, as_of),
+                f"SELECT aggregate_id, {fact} AS fact FROM audit_events"
+                " WHERE type = %s AND position <= %s AND at >= %s AND at < %s ORDER BY position",
+                (kind, upto, period.start, as_of),
             ).fetchall()
 
     meetings = _meetings_held(conn, period, as_of, upto)
-    assigned = events("Task.Assigned")
-    completions = [e for e in events("Task.CompletionDecided") if e["data"]["accepted"]]
-    extensions = [e for e in events("Task.ExtensionDecided") if e["data"]["approved"]]
+    assigned = events("Task.Assigned", "data->>'category'")
+    completions = [e for e in events("Task.CompletionDecided", "(data->>'accepted')::boolean") if e["fact"]]
+    extensions = [e for e in events("Task.ExtensionDecided", "(data->>'approved')::boolean") if e["fact"]]
     urgings = events("Task.Urged")
 
     open_now = [s for s in states.values() if s["status"] in OPEN_STATUSES]
@@ -72,7 +76,7 @@ def supervision_report(conn: psycopg.Connection, period: Period, now: datetime, 
             "urgings_received": sum(lead(e["aggregate_id"]) == code for e in urgings),
         })
 
-    assigned_by = Counter(e["data"]["category"] for e in assigned)
+    assigned_by = Counter(e["fact"] for e in assigned)
     completed_by = Counter(s["category"] for s in completed)
     overdue_by = Counter(s["category"] for s in overdue)
     return {

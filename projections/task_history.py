@@ -2,7 +2,8 @@
 
 The state is the domain's own: each event is applied to the Task aggregate with the event's own
 `mutate`, exactly as the write side does, so the view can never disagree with the aggregate. Boards,
-the dashboard and the report read current rows (valid_to IS NULL) or the rows valid at an instant.
+the dashboard and the report read the current states (also kept compactly in `tasks_now`) or the
+states valid at an instant.
 """
 
 from __future__ import annotations
@@ -24,11 +25,16 @@ COLUMNS = (
 )
 VALID_TO = COLUMNS.index("valid_to")
 ENDED_BY = COLUMNS.index("ended_by")
+NOW_COLUMNS = [c for c in COLUMNS if c not in ("valid_to", "ended_by")]
+UPSERT_NOW = (
+    f"INSERT INTO tasks_now ({', '.join(NOW_COLUMNS)}) VALUES ({', '.join(['%s'] * len(NOW_COLUMNS))})"
+    f" ON CONFLICT (task_id) DO UPDATE SET {', '.join(f'{c} = EXCLUDED.{c}' for c in NOW_COLUMNS[1:])}"
+)
 
 
 class TaskHistory:
     name = "task_history"
-    tables = ("task_versions",)
+    tables = ("task_versions", "tasks_now")
 
     def __init__(self, ledger: Ledger):
         self.replayer = Replayer(ledger)
@@ -58,6 +64,8 @@ class TaskHistory:
             with cur.copy(f"COPY task_versions ({', '.join(COLUMNS)}) FROM STDIN") as copy:
                 for values in rows:
                     copy.write_row(values)
+            current = [[v for i, v in enumerate(rows[at]) if i not in (VALID_TO, ENDED_BY)] for at in latest.values()]
+            cur.executemany(UPSERT_NOW, current)
 
     def discard(self) -> None:
         self.replayer.discard()
