@@ -19,6 +19,8 @@ from domain.meetings import Meeting, MinutesNumber, Resolution
 from domain.tasks import Task
 from domain.units import UNIT_CODES
 
+HISTORY_END = datetime(2026, 11, 20, 18, tzinfo=SHANGHAI)
+"""No event after this instant: the benchmark asks its questions on 2026-11-22."""
 STILL_OPEN_AFTER = date(2025, 10, 1)
 """Offices close their old work: only tasks due after this may still be open."""
 
@@ -85,7 +87,7 @@ def _meetings(ledger: Ledger, year: int, rng: random.Random) -> list[tuple[str, 
 
 
 def _task(year: int, n: int, per_year: int, rng: random.Random, resolutions: list) -> Task:
-    start = _at(date(year, 1, 25)) + timedelta(minutes=int(n * (330 * 24 * 60) / per_year))
+    start = _at(date(year, 1, 25)) + timedelta(minutes=int(n * (290 * 24 * 60) / per_year))
     category, resolution_id, _ = rng.choice([r for r in resolutions if r[2] <= start] or resolutions[:1])
     lead = rng.choice(UNIT_CODES)
     co = rng.sample([u for u in UNIT_CODES if u != lead], rng.randint(0, 2))
@@ -94,27 +96,35 @@ def _task(year: int, n: int, per_year: int, rng: random.Random, resolutions: lis
                        "resolution_id": resolution_id}, category=category, lead_unit=lead, co_units=co,
                        deadline=deadline, milestones=None, feedback_every=rng.choice([None, "month", "quarter"]),
                        by=OFFICE, at=start)
+    steps: list[tuple[datetime, object]] = []
     t = start + timedelta(days=1)
-    task.acknowledge(by=liaison(lead), at=t)
+    steps.append((t, lambda at: task.acknowledge(by=liaison(lead), at=at)))
     for unit in co:
-        task.acknowledge(by=liaison(unit), at=t + timedelta(hours=2))
+        steps.append((t + timedelta(hours=2), lambda at, u=unit: task.acknowledge(by=liaison(u), at=at)))
     for step in range(rng.randint(2, 4)):
         t += timedelta(days=rng.randint(3, 10))
-        task.report_progress(percent=min(95, 25 * (step + 1)), text="进展", evidence=None, by=liaison(lead), at=t)
+        steps.append((t, lambda at, p=min(95, 25 * (step + 1)): task.report_progress(
+            percent=p, text="进展", evidence=None, by=liaison(lead), at=at)))
     fate = rng.random()
     if fate < 0.1:
-        task.cancel(reason="撤销", by=OFFICE, at=t + timedelta(days=1))
-        return task
-    if fate < 0.3:
-        task.urge(message="请加快", by=SUPERVISOR, at=t + timedelta(days=1))
-    if fate < 0.4 and t + timedelta(days=1) < deadline_end(deadline):
-        task.request_extension(new_deadline=deadline + timedelta(days=30), reason="延期", by=liaison(lead),
-                               at=t + timedelta(days=1))
-        task.decide_extension(request=1, approved=rng.random() < 0.7, comment="审批意见", by=OFFICE,
-                              at=t + timedelta(days=2))
-    if fate < 0.85 or deadline < STILL_OPEN_AFTER:
-        done = _at(deadline) + timedelta(days=rng.randint(-15, 10))
-        done = max(done, t + timedelta(days=3))
-        task.request_completion(summary="完成", evidence=None, by=liaison(lead), at=done)
-        task.decide_completion(accepted=True, comment="", by=OFFICE, at=done + timedelta(days=2))
+        steps.append((t + timedelta(days=1), lambda at: task.cancel(reason="撤销", by=OFFICE, at=at)))
+    else:
+        if fate < 0.3:
+            steps.append((t + timedelta(days=1), lambda at: task.urge(message="请加快", by=SUPERVISOR, at=at)))
+        if fate < 0.4 and t + timedelta(days=1) < deadline_end(deadline):
+            steps.append((t + timedelta(days=1), lambda at: task.request_extension(
+                new_deadline=deadline + timedelta(days=30), reason="延期", by=liaison(lead), at=at)))
+            approved = rng.random() < 0.7
+            steps.append((t + timedelta(days=2), lambda at: task.decide_extension(
+                request=1, approved=approved, comment="审批意见", by=OFFICE, at=at)))
+        if fate < 0.85 or deadline < STILL_OPEN_AFTER:
+            done = max(_at(deadline) + timedelta(days=rng.randint(-15, 10)), t + timedelta(days=3))
+            steps.append((done, lambda at: task.request_completion(summary="完成", evidence=None,
+                                                                   by=liaison(lead), at=at)))
+            steps.append((done + timedelta(days=2), lambda at: task.decide_completion(
+                accepted=True, comment="", by=OFFICE, at=at)))
+    for at, action in steps:
+        if at > HISTORY_END:
+            break  # nothing is written after the benchmark's "now"
+        action(at)
     return task

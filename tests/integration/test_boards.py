@@ -119,3 +119,28 @@ def test_every_view_after_the_demo_equals_a_rebuild_from_scratch(runtime, views,
     assert {t: conn.execute(f"SELECT * FROM {t} ORDER BY 1, 2").fetchall() for t in tables} == before
     task_events = sum(1 for e in runtime.ledger.iter_log() if e.aggregate_type == "Task")
     assert len(before["task_versions"]) == task_events > 150
+
+
+def test_the_task_register_filters_by_unit_role_status_overdue_and_category(runtime, views, clock):
+    ledger = runtime.ledger
+    a = assign(ledger, "甲", "finance", ["education"], date(2026, 3, 13))
+    assign(ledger, "乙", "education", ["finance"], date(2026, 6, 30))
+    clock.set(shanghai("2026-03-05T09:00:00"))
+    ledger.acknowledge(FINANCE, a)
+    clock.set(shanghai("2026-03-20T09:00:00"))
+    conn = views()
+    now = clock.now()
+
+    def titles(**filters):
+        return [t["title"] for t in queries.tasks(conn, now, **filters)]
+
+    assert titles(unit="finance") == ["甲", "乙"]
+    assert titles(unit="finance", role="lead") == ["甲"]
+    assert titles(unit="finance", role="co") == ["乙"]
+    assert titles(status="assigned") == ["乙"]
+    assert titles(overdue=True) == ["甲"]
+    assert titles(category="facilities") == ["甲", "乙"] and titles(category="funding") == []
+    assert titles(status="in_progress", as_of=shanghai("2026-03-03T12:00:00")) == [], "acknowledged later"
+    assert titles(status="in_progress", as_of=shanghai("2026-03-06T12:00:00")) == ["甲"]
+    detail = queries.tasks(conn, now, unit="finance", role="lead")[0]
+    assert (detail["light"], detail["overdue_days"], detail["effective_deadline"]) == ("red", 7, "2026-03-13")
