@@ -87,7 +87,9 @@ def _meetings(ledger: Ledger, year: int, rng: random.Random) -> list[tuple[str, 
 
 
 def _task(year: int, n: int, per_year: int, rng: random.Random, resolutions: list) -> Task:
-    start = _at(date(year, 1, 25)) + timedelta(minutes=int(n * (290 * 24 * 60) / per_year))
+    # Tasks spread over 25 Jan – 11 Nov; the last year's top-up tasks (n ≥ per_year) fall between them.
+    start = (_at(date(year, 1, 25)) + timedelta(minutes=int((n % per_year) * (290 * 24 * 60) / per_year))
+             + timedelta(minutes=n // per_year))
     category, resolution_id, _ = rng.choice([r for r in resolutions if r[2] <= start] or resolutions[:1])
     lead = rng.choice(UNIT_CODES)
     co = rng.sample([u for u in UNIT_CODES if u != lead], rng.randint(0, 2))

@@ -151,8 +151,14 @@ def dashboard(conn: psycopg.Connection, now: datetime, as_of: datetime | None = 
     by_status = {status: 0 for status in STATUSES}
     for counted in states_at(conn, as_of, select="status, count(*) AS n", group_by="status"):
         by_status[counted["status"]] = counted["n"]
-    rows = [task_summary(r, at) for r in states_at(conn, as_of, where="status = ANY(%s)",
-                                                   params=(list(OPEN_STATUSES),))]
+    rows = []
+    for r in states_at(conn, as_of, select=BOARD_COLUMNS + ", pending_extension", where="status = ANY(%s)",
+                       params=(list(OPEN_STATUSES),)):
+        judged = standing(r)
+        rows.append({"id": str(r["task_id"]), "title": r["title"], "lead_unit": r["lead_unit"],
+                     "status": r["status"], "pending_extension": r["pending_extension"],
+                     "light": judged.light(at), "overdue": judged.is_overdue(at),
+                     "overdue_days": judged.overdue_days(at)})
     by_light = {"green": 0, "yellow": 0, "red": 0}
     for t in rows:
         by_light[t["light"]] += 1
