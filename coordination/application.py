@@ -479,7 +479,7 @@ class Ledger(Application[UUID]):
             task = Task.assign(title=title, description=description, source=source, category=task_category,
                                lead_unit=lead_unit, co_units=co_units, deadline=deadline, milestones=milestones,
                                feedback_every=feedback_every, by=actor, at=at)
-            return {"id": str(task.id), "status": task.status}, [task]
+            return {"id": str(task.id), "status": task.status, "version": task.version, "at": at.isoformat()}, [task]
 
         arguments = {"title": title, "description": description, "source": source, "category": category,
                      "lead_unit": lead_unit, "co_units": co_units, "deadline": deadline,
@@ -583,7 +583,8 @@ class Ledger(Application[UUID]):
         def work(at: datetime) -> tuple[dict[str, Any], list[Aggregate]]:
             task = self.task(task_uuid, actor)
             extra = change(task, at) or {}
-            return {"id": str(task.id), "status": task.status, **extra}, [task]
+            return {"id": str(task.id), "status": task.status, "version": task.version, "at": at.isoformat(),
+                    **extra}, [task]
 
         return self._execute(actor, command, {"task": str(task_uuid), **arguments}, work, key)
 

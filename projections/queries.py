@@ -90,9 +90,12 @@ def task_summary(row: dict[str, Any], at: datetime, unit: str | None = None) -> 
 
 def tasks(conn: psycopg.Connection, now: datetime, *, as_of: datetime | None = None, unit: str | None = None,
           role: str | None = None, status: str | None = None, overdue: bool | None = None,
-          category: str | None = None) -> list[dict[str, Any]]:
+          category: str | None = None, task_id: str | None = None) -> list[dict[str, Any]]:
     """The task register, filtered; judged at `as_of` when given, else at `now`."""
     clauses, params = ["TRUE"], []
+    if task_id is not None:
+        clauses.append("task_id = %s")
+        params.append(task_id)
     if unit is not None:
         if role == "lead":
             clauses.append("lead_unit = %s")

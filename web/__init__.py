@@ -1,27 +1,89 @@
-"""The web side: Flask app factory. The ledger is built here, after gunicorn forks, never at import."""
+"""The web side: Flask app factory — the table of contents. Nothing is built at import time: the
+ledger and the views' connection pool are made here, after gunicorn forks."""
 
 from __future__ import annotations
 
+import time
+import uuid
+from pathlib import Path
 from typing import Any
 
-from flask import Flask
+import structlog
+from flask import Flask, g, request, send_from_directory
+from flask_smorest import Api
+from psycopg_pool import ConnectionPool
 
 from coordination.bootstrap import open_ledger
 from coordination.config import Settings
+from coordination.logs import configure_logging
+
+log = structlog.get_logger("web.request")
+MAX_BODY_BYTES = 1024 * 1024
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    configure_logging()
     app = Flask(__name__)
-    app.config.from_mapping(JSON_AS_ASCII=False)
+    app.config.from_mapping(
+        API_TITLE="协调机制台账 API",
+        API_VERSION="v1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/api/v1",
+        OPENAPI_JSON_PATH="openapi.json",
+        OPENAPI_SWAGGER_UI_PATH="docs",
+        OPENAPI_SWAGGER_UI_URL="/api/v1/docs-assets/",
+        MAX_CONTENT_LENGTH=MAX_BODY_BYTES,
+    )
     if test_config:
         app.config.update(test_config)
     settings = app.config.get("SETTINGS") or Settings.from_env()
-    if settings.secret_key:
-        app.config["SECRET_KEY"] = settings.secret_key
-    app.extensions["ledger"] = app.config.get("LEDGER") or open_ledger(settings).ledger
+    app.config["SECRET_KEY"] = settings.secret_key or app.config.get("SECRET_KEY") or uuid.uuid4().hex
+    runtime = open_ledger(settings)
+    app.extensions["ledger"] = app.config.get("LEDGER") or runtime.ledger
+    search_path = {"options": f"-c search_path={runtime.schema}"} if runtime.schema else {}
+    app.extensions["pool"] = ConnectionPool(runtime.url, min_size=1, max_size=8, open=True,
+                                            kwargs={"autocommit": True, **search_path})
     app.json.ensure_ascii = False
 
-    from web import pages
+    from web import api_reads, api_tasks, auth, errors, pages
 
+    api = Api(app)
+    errors.register(app)
+    api.register_blueprint(auth.blp)
+    api.register_blueprint(api_tasks.blp)
+    api.register_blueprint(api_reads.blp)
     app.register_blueprint(pages.blp)
+    _serve_docs_assets(app)
+    _log_requests(app)
     return app
+
+
+def _serve_docs_assets(app: Flask) -> None:
+    """Swagger UI's files from the installed swagger-ui-bundle package: no CDN (intranets have no internet)."""
+    import swagger_ui_bundle
+
+    folder = Path(swagger_ui_bundle.swagger_ui_path)
+
+    @app.get("/api/v1/docs-assets/<path:name>")
+    def docs_assets(name: str):
+        return send_from_directory(folder, name)
+
+
+def _log_requests(app: Flask) -> None:
+    """One line per request with its id (echoed in X-Request-ID), user, unit, status and duration."""
+
+    @app.before_request
+    def start() -> None:
+        g.request_id = request.headers.get("X-Request-ID") or uuid.uuid4().hex
+        g.started = time.perf_counter()
+        structlog.contextvars.clear_contextvars()
+        structlog.contextvars.bind_contextvars(request_id=g.request_id)
+
+    @app.after_request
+    def finish(response):
+        response.headers["X-Request-ID"] = g.get("request_id", "")
+        actor = g.get("actor")
+        log.info("request", method=request.method, path=request.path, status=response.status_code,
+                 user=actor.username if actor else None, unit=actor.unit if actor else None,
+                 ms=round((time.perf_counter() - g.get("started", time.perf_counter())) * 1000, 1))
+        return response

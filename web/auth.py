@@ -1,0 +1,108 @@
+"""Bearer tokens for the API: issued for a username and password, expiring, revocable.
+
+Only a SHA-256 of a token is stored. Each API request names its actor through its token; the
+ledger then decides what that actor may do. A token also remembers the newest log position its
+holder wrote, so that the holder's next read waits (bounded) until the views show that write.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+import marshmallow as ma
+from flask import current_app, g, request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from coordination.errors import AuthenticationFailed
+from domain.actors import Actor
+from domain.errors import AccountDisabled, NotFound
+from web.runtime import ledger, pool
+
+TOKEN_LIFETIME = timedelta(hours=8)
+
+blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="登录令牌 / bearer tokens")
+
+
+class Credentials(ma.Schema):
+    username = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=40))
+    password = ma.fields.String(required=True, load_only=True, validate=ma.validate.Length(min=1, max=256))
+
+
+class UserOut(ma.Schema):
+    username = ma.fields.String()
+    unit = ma.fields.String()
+    roles = ma.fields.List(ma.fields.String())
+
+
+class TokenOut(ma.Schema):
+    token = ma.fields.String()
+    expires_at = ma.fields.AwareDateTime()
+    user = ma.fields.Nested(UserOut)
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+@blp.route("/token")
+class Token(MethodView):
+    @blp.arguments(Credentials)
+    @blp.response(201, TokenOut)
+    def post(self, credentials):
+        """Issue a bearer token for a username and password."""
+        actor = ledger().authenticate(credentials["username"], credentials["password"])
+        token = secrets.token_urlsafe(32)
+        now = ledger().clock.now()
+        expires_at = now + TOKEN_LIFETIME
+        with pool().connection() as conn:
+            conn.execute("INSERT INTO api_tokens (token_sha256, username, issued_at, expires_at) VALUES (%s, %s, %s, %s)",
+                         (_digest(token), actor.username, now, expires_at))
+        return {"token": token, "expires_at": expires_at,
+                "user": {"username": actor.username, "unit": actor.unit, "roles": sorted(actor.roles)}}
+
+    @blp.response(204)
+    def delete(self):
+        """Revoke the token this request carries."""
+        authenticate()
+        with pool().connection() as conn:
+            conn.execute("UPDATE api_tokens SET revoked_at = %s WHERE token_sha256 = %s AND revoked_at IS NULL",
+                         (ledger().clock.now(), g.token_digest))
+
+
+def authenticate() -> Actor:
+    """The actor of this request, from its bearer token; AuthenticationFailed (401) otherwise."""
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise AuthenticationFailed("send Authorization: Bearer <token> (POST /api/v1/auth/token issues one)")
+    digest = _digest(token.strip())
+    with pool().connection() as conn:
+        row = conn.execute("SELECT username, expires_at, revoked_at, last_position FROM api_tokens"
+                           " WHERE token_sha256 = %s", (digest,)).fetchone()
+    if row is None or row[2] is not None or row[1] <= ledger().clock.now():
+        raise AuthenticationFailed("the token is unknown, expired or revoked")
+    try:
+        user = ledger().user(row[0])
+    except NotFound:
+        raise AuthenticationFailed("the token's user no longer exists") from None
+    if user.disabled:
+        raise AccountDisabled("this account is disabled")
+    g.actor = user.as_actor()
+    g.token_digest = digest
+    g.last_position = row[3]
+    return g.actor
+
+
+def remember_position(position: int) -> None:
+    """After a command: the holder's next reads wait for the views to reach `position`."""
+    g.last_position = max(getattr(g, "last_position", 0), position)
+    with pool().connection() as conn:
+        conn.execute("UPDATE api_tokens SET last_position = greatest(last_position, %s) WHERE token_sha256 = %s",
+                     (position, g.token_digest))
+
+
+def now() -> datetime:
+    return current_app.extensions["ledger"].clock.now()

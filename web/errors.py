@@ -1,0 +1,53 @@
+"""The one error mapping: domain and application errors → the contract's HTTP error body.
+
+Body: {"code": <status>, "status": "<reason>", "message": "<sentence>", "errors": {field: [msg]}}.
+"""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+
+from flask import Flask
+from werkzeug.exceptions import HTTPException
+
+from coordination.errors import AuthenticationFailed, ViewsBehind
+from domain.errors import AccountDisabled, DomainError, ForbiddenTransition, InvalidValue, NotFound, NotPermitted
+
+STATUS_OF: list[tuple[type[Exception], int]] = [
+    (AuthenticationFailed, 401),
+    (AccountDisabled, 403),
+    (InvalidValue, 422),
+    (NotPermitted, 403),
+    (NotFound, 404),
+    (ForbiddenTransition, 409),
+    (ViewsBehind, 503),
+]
+
+
+def body(status: int, message: str, errors: dict | None = None, code: str | None = None) -> dict:
+    payload = {"code": status, "status": HTTPStatus(status).phrase, "message": message, "errors": errors or {}}
+    if code:
+        payload["error"] = code
+    return payload
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(DomainError)
+    def domain_error(error: DomainError):
+        status = next((s for kind, s in STATUS_OF if isinstance(error, kind)), 409)
+        return body(status, error.message, getattr(error, "errors", None), error.code), status
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        data = getattr(error, "data", None) or {}
+        errors = data.get("messages") or data.get("errors") or {}
+        if isinstance(errors, dict) and set(errors) <= {"json", "query", "headers", "path"}:
+            errors = {field: msgs for location in errors.values() for field, msgs in location.items()}
+        status = error.code or 500
+        message = data.get("message") or (error.description if status != 422 else "the input is invalid")
+        return body(status, message, errors), status, data.get("headers", {})
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception):
+        app.logger.exception("request.failed")
+        return body(500, "internal error; the request changed nothing that was not saved"), 500
