@@ -2,8 +2,9 @@
 
 For period P and as_of = min(end of P, now), computed from the audit index and the task-history view,
 using only events at log positions ≤ `upto`, so that a frozen report can be regenerated exactly.
-"In P" means at an instant in [start of P, as_of); a state "at as_of" is the state just before
-as_of, so an event at the period's first excluded instant belongs to the next period.
+"In P" means at an instant in [start of P, period end) — or up to and including now, for a report as
+of now; a state "at the period end" is the state just before it, so an event at the period's first
+excluded instant belongs to the next period.
 """
 
 from __future__ import annotations
@@ -32,10 +33,13 @@ def supervision_report(conn: psycopg.Connection, period: Period, now: datetime, 
                        upto: int | None = None) -> dict[str, Any]:
     as_of = period.as_of(now)
     upto = common_position(conn) if upto is None else upto
+    # "In P" ends at the period's first excluded instant, or, for a report as of now, just after now:
+    # what happened at this very instant has happened.
+    until = as_of if as_of == period.end else as_of + JUST_BEFORE
     # Only tasks not closed before P matter: completions and urgings in P happen on tasks open at that
     # moment (closed_at ≥ start also keeps one urged at P's first instant and closed in the same instant).
     states = {row["task_id"]: row for row in states_at(
-        conn, as_of - JUST_BEFORE, upto=upto, select=STATE_COLUMNS, where="closed_at IS NULL OR closed_at >= %s",
+        conn, until - JUST_BEFORE, upto=upto, select=STATE_COLUMNS, where="closed_at IS NULL OR closed_at >= %s",
         params=(period.start,))}
 
     def events(kind: str, fact: str = "NULL") -> list[dict[str, Any]]:
@@ -44,10 +48,10 @@ def supervision_report(conn: psycopg.Connection, period: Period, now: datetime, 
             return cur.execute(
                 f"SELECT aggregate_id, {fact} AS fact FROM audit_events"
                 " WHERE type = %s AND position <= %s AND at >= %s AND at < %s ORDER BY position",
-                (kind, upto, period.start, as_of),
+                (kind, upto, period.start, until),
             ).fetchall()
 
-    meetings = _meetings_held(conn, period, as_of, upto)
+    meetings = _meetings_held(conn, period, until, upto)
     assigned = events("Task.Assigned", "data->>'category'")
     completions = [e for e in events("Task.CompletionDecided", "(data->>'accepted')::boolean") if e["fact"]]
     extensions = [e for e in events("Task.ExtensionDecided", "(data->>'approved')::boolean") if e["fact"]]
@@ -107,8 +111,8 @@ def supervision_report(conn: psycopg.Connection, period: Period, now: datetime, 
     }
 
 
-def _meetings_held(conn: psycopg.Connection, period: Period, as_of: datetime, upto: int) -> list[dict[str, Any]]:
-    """Meetings whose minutes were issued by as_of and whose meeting date lies in P."""
+def _meetings_held(conn: psycopg.Connection, period: Period, until: datetime, upto: int) -> list[dict[str, Any]]:
+    """Meetings whose minutes were issued by as_of (before `until`) and whose meeting date lies in P."""
     with conn.cursor(row_factory=dict_row) as cur:
         return cur.execute(
             "SELECT scheduled.data->>'kind' AS kind, (scheduled.data->>'date')::date AS date"
@@ -117,5 +121,5 @@ def _meetings_held(conn: psycopg.Connection, period: Period, as_of: datetime, up
             " WHERE issued.type = 'Meeting.MinutesIssued' AND issued.position <= %s AND issued.at < %s"
             "   AND (scheduled.data->>'date')::date >= (%s AT TIME ZONE 'Asia/Shanghai')::date"
             "   AND (scheduled.data->>'date')::date < (%s AT TIME ZONE 'Asia/Shanghai')::date",
-            (upto, as_of, period.start, period.end),
+            (upto, until, period.start, period.end),
         ).fetchall()

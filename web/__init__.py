@@ -45,13 +45,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
                                             kwargs={"autocommit": True, **search_path})
     app.json.ensure_ascii = False
 
-    from web import api_reads, api_tasks, auth, errors, pages
+    from web import api_meetings, api_reads, api_tasks, auth, errors, pages
 
     api = Api(app)
     errors.register(app)
     api.register_blueprint(auth.blp)
     api.register_blueprint(api_tasks.blp)
     api.register_blueprint(api_reads.blp)
+    api.register_blueprint(api_meetings.blp)
     app.register_blueprint(pages.blp)
     _serve_docs_assets(app)
     _log_requests(app)

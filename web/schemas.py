@@ -136,3 +136,78 @@ class TaskState(ma.Schema):
     pending_extension = ma.fields.Integer(allow_none=True)
     version = ma.fields.Integer()
     request = ma.fields.Integer(metadata={"description": "the extension request's number (extension requests only)"})
+
+
+class NewUser(ma.Schema):
+    username = ma.fields.String(required=True, validate=validate.Length(min=2, max=40))
+    password = ma.fields.String(required=True, load_only=True, validate=validate.Length(min=8, max=256))
+    unit = Unit(required=True)
+    roles = ma.fields.List(ma.fields.String(validate=validate.OneOf(["office", "liaison", "supervisor", "admin"])),
+                           required=True, validate=validate.Length(min=1))
+    display_name = ma.fields.String(load_default="", validate=validate.Length(max=50))
+
+
+class Person(ma.Schema):
+    name = Text(50, required=True)
+    title = Text(100, required=True)
+    phone = ma.fields.String(load_default=None, allow_none=True, validate=validate.Length(max=30))
+    reason = Text(required=True)
+
+
+class ProposeTopic(ma.Schema):
+    title = Text(200, required=True)
+    background = ma.fields.String(load_default="", validate=validate.Length(max=5000))
+    proposed_by = Unit(load_default=None)
+
+
+class DeclineTopic(ma.Schema):
+    reason = Text(required=True)
+
+
+class ScheduleMeeting(ma.Schema):
+    kind = ma.fields.String(required=True, validate=validate.OneOf(["plenary", "office"]))
+    title = Text(200, required=True)
+    date = ma.fields.Date(required=True)
+    location = Text(200, required=True)
+    chair = Text(100, required=True)
+    topics = ma.fields.List(ma.fields.UUID(), load_default=list)
+
+
+class Absence(ma.Schema):
+    unit = Unit(required=True)
+    reason = Text(200, required=True)
+
+
+class Attendance(ma.Schema):
+    present = ma.fields.List(Unit(), required=True, validate=validate.Length(min=1))
+    absent = ma.fields.List(ma.fields.Nested(Absence), load_default=list)
+    invited = ma.fields.List(Text(100), load_default=list)
+
+
+class Dissent(ma.Schema):
+    unit = Unit(required=True)
+    opinion = Text(required=True)
+
+
+class MinuteItem(ma.Schema):
+    title = Text(200, required=True)
+    text = Text(5000, required=True)
+    category = ma.fields.String(required=True, validate=validate.OneOf(CATEGORY_CODES))
+    outcome = ma.fields.String(required=True, validate=validate.OneOf(["agreed", "deferred"]))
+    dissent = ma.fields.List(ma.fields.Nested(Dissent), load_default=list)
+
+
+class Minutes(ma.Schema):
+    number = Text(50, required=True)
+    summary = Text(10000, required=True)
+    items = ma.fields.List(ma.fields.Nested(MinuteItem), required=True, validate=validate.Length(min=1))
+
+
+class Correction(ma.Schema):
+    correction = Text(5000, required=True)
+    reason = Text(required=True)
+
+
+class ResolutionFilter(ma.Schema):
+    meeting = ma.fields.UUID(load_default=None)
+    category = ma.fields.String(load_default=None, validate=validate.OneOf(CATEGORY_CODES))
