@@ -22,6 +22,9 @@ from domain.errors import AccountDisabled, NotFound
 from web.runtime import ledger, pool
 
 TOKEN_LIFETIME = timedelta(hours=8)
+THROTTLE_WINDOW = timedelta(minutes=15)
+MAX_FAILURES_PER_ACCOUNT = 5
+MAX_FAILURES_PER_ADDRESS = 30
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="登录令牌 / bearer tokens")
 
@@ -52,8 +55,8 @@ class Token(MethodView):
     @blp.arguments(Credentials)
     @blp.response(201, TokenOut)
     def post(self, credentials):
-        """Issue a bearer token for a username and password."""
-        actor = ledger().authenticate(credentials["username"], credentials["password"])
+        """Issue a bearer token for a username and password (failures are throttled)."""
+        actor = checked_login(credentials["username"], credentials["password"])
         token = secrets.token_urlsafe(32)
         now = ledger().clock.now()
         expires_at = now + TOKEN_LIFETIME
@@ -70,6 +73,29 @@ class Token(MethodView):
         with pool().connection() as conn:
             conn.execute("UPDATE api_tokens SET revoked_at = %s WHERE token_sha256 = %s AND revoked_at IS NULL",
                          (ledger().clock.now(), g.token_digest))
+
+
+class TooManyFailures(Exception):
+    """Too many failed logins for this account or address: wait before trying again (429)."""
+
+
+def checked_login(username: str, password: str) -> Actor:
+    """The actor for these credentials, unless recent failures for the account or address say wait."""
+    now = ledger().clock.now()
+    keys = [f"user:{username}", f"addr:{request.remote_addr or '-'}"]
+    with pool().connection() as conn:
+        counts = dict(conn.execute(
+            "SELECT key, count(*) FROM login_failures WHERE key = ANY(%s) AND at > %s GROUP BY key",
+            (keys, now - THROTTLE_WINDOW)).fetchall())
+    if counts.get(keys[0], 0) >= MAX_FAILURES_PER_ACCOUNT or counts.get(keys[1], 0) >= MAX_FAILURES_PER_ADDRESS:
+        raise TooManyFailures()
+    try:
+        return ledger().authenticate(username, password)
+    except AuthenticationFailed:
+        with pool().connection() as conn:
+            with conn.cursor() as cur:
+                cur.executemany("INSERT INTO login_failures (key, at) VALUES (%s, %s)", [(k, now) for k in keys])
+        raise
 
 
 def authenticate() -> Actor:

@@ -37,12 +37,24 @@ def register(app: Flask) -> None:
         status = next((s for kind, s in STATUS_OF if isinstance(error, kind)), 409)
         return body(status, error.message, getattr(error, "errors", None), error.code), status
 
+    from web.auth import THROTTLE_WINDOW, TooManyFailures
+
+    @app.errorhandler(TooManyFailures)
+    def too_many(error: TooManyFailures):
+        seconds = int(THROTTLE_WINDOW.total_seconds())
+        return (body(429, "too many failed logins; try again later", code="too_many_failures"), 429,
+                {"Retry-After": str(seconds)})
+
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
         data = getattr(error, "data", None) or {}
         errors = data.get("messages") or data.get("errors") or {}
-        if isinstance(errors, dict) and set(errors) <= {"json", "query", "headers", "path"}:
-            errors = {field: msgs for location in errors.values() for field, msgs in location.items()}
+        if isinstance(errors, dict) and set(errors) <= {"json", "query", "headers", "path", "form", "files"}:
+            # webargs groups messages by location: name the fields, or the location for a whole-body error.
+            flat: dict = {}
+            for location, found in errors.items():
+                flat.update(found if isinstance(found, dict) else {location: found})
+            errors = flat
         status = error.code or 500
         message = data.get("message") or (error.description if status != 422 else "the input is invalid")
         return body(status, message, errors), status, data.get("headers", {})
