@@ -47,7 +47,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     from web import api_meetings, api_reads, api_tasks, auth, errors, pages
 
-    api = Api(app)
+    class LedgerApi(Api):
+        ERROR_SCHEMA = errors.ContractError
+
+    api = LedgerApi(app)
     errors.register(app)
     api.register_blueprint(auth.blp)
     api.register_blueprint(api_tasks.blp)

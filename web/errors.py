@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from http import HTTPStatus
 
+import marshmallow as ma
 from flask import Flask
+from flask_smorest.error_handler import ErrorSchema
 from werkzeug.exceptions import HTTPException
 
 from coordination.errors import AuthenticationFailed, ViewsBehind
@@ -22,6 +24,12 @@ STATUS_OF: list[tuple[type[Exception], int]] = [
     (ForbiddenTransition, 409),
     (ViewsBehind, 503),
 ]
+
+
+class ContractError(ErrorSchema):
+    """The error body of the contract, with the stable error code beside the HTTP status."""
+
+    error = ma.fields.String(metadata={"description": "stable error code, e.g. task_closed"})
 
 
 def body(status: int, message: str, errors: dict | None = None, code: str | None = None) -> dict:
