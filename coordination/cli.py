@@ -159,6 +159,7 @@ def serve_forever(settings: Settings, args: argparse.Namespace) -> int:
 
     from coordination.clock import SystemClock
     from coordination.demo import DEMO_PASSWORD, DEMO_USERS
+    from coordination.logs import gunicorn_logger_class
     from coordination.storage import database_url, redact
 
     # Fix what every process must share before gunicorn forks: the database and the clock's offset.
@@ -172,7 +173,8 @@ def serve_forever(settings: Settings, args: argparse.Namespace) -> int:
             self.cfg.set("bind", f"{args.host}:{args.port}")
             self.cfg.set("workers", workers)
             self.cfg.set("preload_app", False)
-            self.cfg.set("accesslog", "-")
+            self.cfg.set("accesslog", None)
+            self.cfg.set("logger_class", gunicorn_logger_class())
 
         def load(self):
             from web import create_app

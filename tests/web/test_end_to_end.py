@@ -99,6 +99,15 @@ def server(database_url, tmp_path):
         with connect(database_url, autocommit=True) as conn:
             conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
     assert proc.returncode == 0, (tmp_path / "serve.log").read_text()[-2000:]
+    lines = [line for line in (tmp_path / "serve.log").read_text().splitlines() if line.startswith("{")]
+    records = [json.loads(line) for line in lines]
+    assert any(r.get("logger", "").startswith("gunicorn") for r in records), "gunicorn logs in the same format"
+    requests = [r for r in records if r.get("event") == "request"]
+    assert requests and all({"request_id", "status", "ms"} <= set(r) for r in requests)
+    assert any(r.get("user") == "fin" and r.get("unit") == "finance" for r in requests)
+    text = (tmp_path / "serve.log").read_text()
+    assert PASSWORD not in text and "Bearer" not in text
+    assert http.tokens and not any(token in text for token in http.tokens.values())
 
 
 def test_seed_002s_story_over_http_against_a_running_server(server):
