@@ -3,6 +3,7 @@ ledger and the views' connection pool are made here, after gunicorn forks."""
 
 from __future__ import annotations
 
+import os
 import time
 import uuid
 from pathlib import Path
@@ -11,6 +12,7 @@ from typing import Any
 import structlog
 from flask import Flask, g, request, send_from_directory
 from flask_smorest import Api
+from flask_wtf.csrf import CSRFProtect
 from psycopg_pool import ConnectionPool
 
 from coordination.bootstrap import open_ledger
@@ -33,6 +35,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         OPENAPI_SWAGGER_UI_PATH="docs",
         OPENAPI_SWAGGER_UI_URL="/api/v1/docs-assets/",
         MAX_CONTENT_LENGTH=MAX_BODY_BYTES,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=os.environ.get("COORDINATION_BEHIND_TLS", "") in {"1", "yes", "true"},
+        PERMANENT_SESSION_LIFETIME=8 * 3600,
+        WTF_CSRF_TIME_LIMIT=8 * 3600,
     )
     if test_config:
         app.config.update(test_config)
@@ -57,6 +64,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     api.register_blueprint(api_reads.blp)
     api.register_blueprint(api_meetings.blp)
     app.register_blueprint(pages.blp)
+    csrf = CSRFProtect(app)  # forms of the pages; the API authenticates by bearer token instead
+    for blueprint in (auth.blp, api_tasks.blp, api_reads.blp, api_meetings.blp):
+        csrf.exempt(blueprint)
     _serve_docs_assets(app)
     _log_requests(app)
     return app

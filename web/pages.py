@@ -1,10 +1,24 @@
-"""Pages for people (zh-CN) and the health check."""
+"""Pages for people (zh-CN): home, login and logout with a session cookie (CSRF-protected forms), the
+unit board; and the health check."""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template_string
+from functools import wraps
+
+from flask import Blueprint, abort, current_app, g, redirect, render_template, render_template_string, request, session, url_for
+
+from coordination.errors import AuthenticationFailed
+from domain.errors import AccountDisabled, NotFound
+from domain.units import UNITS_BY_CODE
+from projections import queries
+from web.auth import TooManyFailures, checked_login
+from web.runtime import ledger, views
 
 blp = Blueprint("pages", __name__)
+
+STATUS_NAMES = {"assigned": "待签收", "in_progress": "办理中", "completion_requested": "待审核办结",
+                "completed": "已办结", "cancelled": "已撤销"}
+LIGHT_NAMES = {"red": "红灯", "yellow": "黄灯", "green": "绿灯"}
 
 HOME = """<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8"><title>{{ group.name }} · 协调台账</title>
@@ -12,7 +26,7 @@ HOME = """<!doctype html>
 table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.3rem .6rem;text-align:left}</style></head>
 <body><h1>{{ group.name }}</h1>
 <p>召集人:{{ group.convener }};办公室设在{{ office }},办公室主任由{{ group.office_director }}兼任。</p>
-<p>台账共记录 {{ position }} 条事件。</p>
+<p>台账共记录 {{ position }} 条事件。<a href="{{ url_for('pages.board') }}">进入督办看板</a></p>
 <h2>成员单位({{ units|length }} 个)</h2>
 <table><tr><th>代码</th><th>单位</th><th>成员</th><th>联络员</th></tr>
 {% for u in units %}<tr><td>{{ u.code }}</td><td>{{ u.name }}</td>
@@ -23,11 +37,78 @@ table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.3rem .6rem;t
 @blp.get("/")
 def home():
     """首页: the group and its member units."""
-    ledger = current_app.extensions["ledger"]
-    group = ledger.group()
-    units = ledger.units()
+    group = ledger().group()
+    units = ledger().units()
     office = next(u.name for u in units if u.code == group.office_unit)
-    return render_template_string(HOME, group=group, units=units, office=office, position=ledger.position())
+    return render_template_string(HOME, group=group, units=units, office=office, position=ledger().position())
+
+
+def signed_in(view):
+    """Pages need a session; the session names a user who must still be enabled."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        username = session.get("username")
+        if not username:
+            return redirect(url_for("pages.login", next=request.path))
+        try:
+            user = ledger().user(username)
+        except NotFound:
+            user = None
+        if user is None or user.disabled:
+            session.clear()
+            return redirect(url_for("pages.login"))
+        g.actor = user.as_actor()
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+@blp.route("/login", methods=["GET", "POST"])
+def login():
+    """登录: a new session on every login (no fixation); failures throttled like the API's."""
+    error = None
+    if request.method == "POST":
+        try:
+            actor = checked_login(request.form.get("username", ""), request.form.get("password", ""))
+        except AuthenticationFailed:
+            error = "用户名或密码错误"
+        except AccountDisabled:
+            error = "该账号已停用"
+        except TooManyFailures:
+            error = "登录失败次数过多,请稍后再试"
+        else:
+            session.clear()
+            session["username"] = actor.username
+            session.permanent = True
+            target = request.args.get("next") or ""
+            return redirect(target if target.startswith("/") and not target.startswith("//") else url_for("pages.board"))
+    status = 401 if error else 200
+    return render_template("login.html", error=error, actor=None, group_name=None), status
+
+
+@blp.post("/logout")
+def logout():
+    """退出."""
+    session.clear()
+    return redirect(url_for("pages.login"))
+
+
+@blp.get("/board")
+@signed_in
+def board():
+    """督办看板: a liaison's own unit; the office and supervisors may choose any unit (?unit=)."""
+    actor = g.actor
+    unit = request.args.get("unit") or actor.unit
+    if unit not in UNITS_BY_CODE:
+        abort(404)
+    if unit != actor.unit and not (actor.has("office") or actor.has("supervisor")):
+        abort(403)
+    with views() as conn:
+        data = queries.board(conn, unit, ledger().clock.now())
+    return render_template("board.html", board=data, actor=actor, unit_name=UNITS_BY_CODE[actor.unit].short_name,
+                           unit_title=UNITS_BY_CODE[unit].name, group_name=ledger().group().name,
+                           status_names=STATUS_NAMES, light_names=LIGHT_NAMES)
 
 
 @blp.get("/healthz")

@@ -27,3 +27,56 @@ def test_the_home_page_shows_the_group_and_its_26_units_in_chinese(client):
     assert "温州市鹿城区公共文化服务体系建设协调组" in page
     assert page.count("<tr><td>") == 26
     assert "区文化和广电旅游体育局" in page
+
+
+# --- sessions, CSRF and the board page (use the app and users of tests/web/conftest.py) ---------------
+
+import re  # noqa: E402
+
+from tests.web.conftest import PASSWORD  # noqa: E402
+
+
+def csrf_token(page: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+
+
+def sign_in(client, username: str, password: str = PASSWORD):
+    form = client.get("/login").get_data(as_text=True)
+    return client.post("/login", data={"username": username, "password": password, "csrf_token": csrf_token(form)})
+
+
+def test_a_login_form_without_its_csrf_token_is_refused(app):
+    client = app.test_client()
+    response = client.post("/login", data={"username": "fin", "password": PASSWORD})
+    assert response.status_code == 400
+    assert client.get("/board").status_code == 302, "no session was made"
+
+
+def test_login_makes_a_new_httponly_samesite_session_and_shows_the_units_board_in_chinese(app, api):
+    api.call("POST", "/api/v1/tasks", "office1", json={
+        "title": "出台保障标准", "source": {"kind": "plan", "reference": "方案"}, "category": "funding",
+        "lead_unit": "finance", "co_units": [], "deadline": "2026-06-30"})
+    client = app.test_client()
+    client.set_cookie("session", "planted-by-an-attacker")
+    response = sign_in(client, "fin")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/board")
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "planted-by-an-attacker" not in cookie
+    page = client.get("/board").get_data(as_text=True)
+    assert "区财政局 · 督办看板" in page and "出台保障标准" in page and "待签收" in page and "牵头" in page
+    assert client.get("/board?unit=education").status_code == 403
+
+
+def test_a_wrong_password_on_the_page_says_so_in_chinese(app):
+    response = sign_in(app.test_client(), "fin", "wrong password")
+    assert response.status_code == 401 and "用户名或密码错误" in response.get_data(as_text=True)
+
+
+def test_logout_needs_the_csrf_token_and_ends_the_session(app):
+    client = app.test_client()
+    sign_in(client, "office1")
+    assert client.post("/logout").status_code == 400
+    page = client.get("/board?unit=education").get_data(as_text=True)
+    assert "区教育局 · 督办看板" in page
+    assert client.post("/logout", data={"csrf_token": csrf_token(page)}).status_code == 302
+    assert client.get("/board").status_code == 302
