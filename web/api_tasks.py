@@ -63,6 +63,8 @@ class Tasks(MethodView):
         """The task register; a liaison sees its own unit's tasks only."""
         actor = g.actor
         if not (actor.has("office") or actor.has("supervisor")):
+            if not actor.has("liaison"):
+                raise NotPermitted("the task register is for the office, supervisors and liaisons")
             if filters["unit"] not in (None, actor.unit):
                 raise NotPermitted("a liaison sees only its own unit's tasks")
             filters["unit"] = actor.unit
