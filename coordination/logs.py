@@ -34,7 +34,7 @@ def configure_logging(level: int = logging.INFO, *, json: bool | None = None) ->
         wrapper_class=structlog.stdlib.BoundLogger,
         cache_logger_on_first_use=True,
     )
-    handler = logging.StreamHandler(sys.stdout)
+    handler = _StdoutHandler()
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
             foreign_pre_chain=shared,
@@ -66,3 +66,18 @@ def gunicorn_logger_class():
                 logger.propagate = True
 
     return StructuredGunicornLogger
+
+
+class _StdoutHandler(logging.StreamHandler):
+    """Writes to whatever sys.stdout is now (test runners and daemons replace it)."""
+
+    def __init__(self) -> None:
+        super().__init__(sys.stdout)
+
+    @property
+    def stream(self):  # type: ignore[override]
+        return sys.stdout
+
+    @stream.setter
+    def stream(self, value) -> None:
+        pass
