@@ -82,7 +82,7 @@ def position_of(conn: psycopg.Connection, name: str) -> int:
 
 def to_json(data: dict[str, Any]) -> str:
     """Event data as JSON: ids as strings, instants and dates in ISO 8601."""
-    return json.dumps(data, ensure_ascii=False, default=_plain, sort_keys=True)
+    return json.dumps(data, ensure_ascii=False, default=_json_default, sort_keys=True)
 
 
 def plain(value: Any) -> Any:
@@ -90,7 +90,7 @@ def plain(value: Any) -> Any:
     return json.loads(to_json({"v": value}))["v"]
 
 
-def _plain(value: Any) -> Any:
+def _json_default(value: Any) -> Any:
     if isinstance(value, (datetime, date)):
         return value.isoformat()
     if isinstance(value, UUID):

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import marshmallow as ma
-from flask import current_app, g, request
+from flask import g, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -129,6 +129,3 @@ def remember_position(position: int) -> None:
         conn.execute("UPDATE api_tokens SET last_position = greatest(last_position, %s) WHERE token_sha256 = %s",
                      (position, g.token_digest))
 
-
-def now() -> datetime:
-    return current_app.extensions["ledger"].clock.now()
