@@ -148,9 +148,9 @@ def list_resolutions(query):
 @blp.response(200)
 def get_resolution(resolution_id):
     """One resolution with its tasks."""
-    ledger().resolution(resolution_id)
+    resolution = ledger().resolution(resolution_id)  # 404 for an unknown id
     with views() as conn:
-        found = registers.resolutions_by_id(conn, str(ledger().resolution(resolution_id).id))
+        found = registers.resolutions_by_id(conn, str(resolution.id))
     if not found:
         raise NotFound(f"no resolution {resolution_id}")
     return found[0]
