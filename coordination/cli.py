@@ -154,6 +154,20 @@ def rebuild_views(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def persistent_secret(path) -> str:
+    """A random secret kept in `path` (mode 0600), made on first use."""
+    import secrets
+
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(value)
+    return value
+
+
 def serve_forever(settings: Settings, args: argparse.Namespace) -> int:
     from gunicorn.app.base import BaseApplication
 
@@ -166,6 +180,9 @@ def serve_forever(settings: Settings, args: argparse.Namespace) -> int:
     url = database_url(settings)
     os.environ["DATABASE_URL"] = url
     SystemClock.from_settings(settings).export_offset()
+    if not settings.secret_key:
+        # Every worker must sign sessions with the same key; keep it across restarts too.
+        os.environ["SECRET_KEY"] = persistent_secret(settings.data_dir / "secret_key")
     workers = args.workers or (2 * (os.cpu_count() or 1) + 1)
 
     class Server(BaseApplication):

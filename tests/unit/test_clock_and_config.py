@@ -64,3 +64,13 @@ def test_one_database_url_becomes_the_librarys_settings():
 
 def test_passwords_are_hidden_in_messages():
     assert redact("postgresql://app:s3cret@db:5432/ledger") == "postgresql://app:***@db:5432/ledger"
+
+
+def test_serve_keeps_one_secret_for_all_workers_across_restarts(tmp_path):
+    import stat
+
+    from coordination.cli import persistent_secret
+
+    first = persistent_secret(tmp_path / "var" / "secret_key")
+    assert len(first) >= 48 and persistent_secret(tmp_path / "var" / "secret_key") == first
+    assert stat.S_IMODE((tmp_path / "var" / "secret_key").stat().st_mode) == 0o600
