@@ -11,13 +11,13 @@ import math
 import random
 from datetime import date, datetime, time, timedelta
 
-from coordination.application import Ledger
+from coordination.ledger import Ledger
 from domain.actors import Actor
 from domain.categories import CATEGORY_CODES
 from domain.deadlines import SHANGHAI, deadline_end
 from domain.meetings import Meeting, MinutesNumber, Resolution
 from domain.tasks import Task
-from domain.units import UNIT_CODES
+from domain.charter import UNIT_CODES
 
 HISTORY_END = datetime(2026, 11, 20, 18, tzinfo=SHANGHAI)
 """No event after this instant: the benchmark asks its questions on 2026-11-22."""

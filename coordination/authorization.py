@@ -1,7 +1,7 @@
-"""Who may do what (DESIGN.md, Who uses it): role checks and the liaison's own-unit rule.
+"""Who may do what (DESIGN.md, Who uses it): every role rule and the liaison's own-unit rule, reads included.
 
 The domain decides what the state allows and which unit (lead or co-unit) may act; this module
-decides which roles may ask at all.
+decides which roles may ask at all, and what each may read. The API and the pages both ask here.
 """
 
 from __future__ import annotations
@@ -9,6 +9,9 @@ from __future__ import annotations
 from domain.actors import Actor
 from domain.errors import NotPermitted
 from domain.tasks import Task
+
+OVERSEERS = ("office", "supervisor")
+"""Roles that read every unit's tasks and boards."""
 
 
 def require_role(actor: Actor, *roles: str) -> None:
@@ -25,7 +28,29 @@ def require_own_unit(actor: Actor, unit: str) -> None:
         raise NotPermitted(f"a liaison of {actor.unit} cannot act for {unit}")
 
 
+def oversees(actor: Actor) -> bool:
+    """The office and supervisors read everything on the domain side."""
+    return any(actor.has(role) for role in OVERSEERS)
+
+
 def can_read_task(actor: Actor, task: Task) -> bool:
-    if actor.has("office") or actor.has("supervisor"):
+    if oversees(actor):
         return True
     return actor.has("liaison") and task.role_of(actor.unit) is not None
+
+
+def require_board_reader(actor: Actor, unit: str) -> None:
+    """部门看板: a unit's own people read its board; the office and supervisors read all."""
+    if not oversees(actor) and actor.unit != unit:
+        raise NotPermitted("a liaison reads only its own unit's board")
+
+
+def register_unit(actor: Actor, unit: str | None) -> str | None:
+    """The unit filter a reader of the task register gets: any for overseers, its own for a liaison."""
+    if oversees(actor):
+        return unit
+    if not actor.has("liaison"):
+        raise NotPermitted("the task register is for the office, supervisors and liaisons")
+    if unit not in (None, actor.unit):
+        raise NotPermitted("a liaison sees only its own unit's tasks")
+    return actor.unit

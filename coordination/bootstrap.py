@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from coordination.application import Ledger
+from coordination.ledger import Ledger
 from coordination.clock import Clock, SystemClock
 from coordination.config import Settings
 from coordination.storage import database_url, ensure_schema, eventsourcing_env, migrate

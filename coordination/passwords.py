@@ -12,6 +12,13 @@ _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("timing-equaliser-not-a-password")
 
 
+def use_hasher(hasher: PasswordHasher) -> None:
+    """Swap the hasher (the test suite uses argon2's cheapest profile; production never calls this)."""
+    global _hasher, _DUMMY_HASH
+    _hasher = hasher
+    _DUMMY_HASH = hasher.hash("timing-equaliser-not-a-password")
+
+
 def hash_password(password: str) -> str:
     if not isinstance(password, str) or len(password) < MIN_LENGTH:
         raise InvalidValue("password", f"must be at least {MIN_LENGTH} characters")

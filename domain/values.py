@@ -8,7 +8,7 @@ from typing import Any
 
 from domain.categories import CATEGORY_CODES
 from domain.errors import InvalidValue
-from domain.units import UNIT_CODES
+from domain.charter import UNIT_CODES
 
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
 

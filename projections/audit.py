@@ -6,7 +6,7 @@ from uuid import UUID
 
 import psycopg
 
-from coordination.application import LoggedEvent
+from projections.eventlog import LoggedEvent
 from projections.tracking import to_json
 
 

@@ -14,7 +14,7 @@ import psycopg
 from psycopg.rows import dict_row
 
 from domain.deadlines import SHANGHAI
-from domain.tasks import OPEN_STATUSES, STATUSES, Standing
+from domain.standing import OPEN_STATUSES, STATUSES, Standing
 
 def states_at(conn: psycopg.Connection, as_of: datetime | None, *, upto: int | None = None,
               where: str = "TRUE", params: tuple[Any, ...] = (), select: str = "*",

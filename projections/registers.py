@@ -10,7 +10,9 @@ import psycopg
 from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
-from coordination.application import Ledger, LoggedEvent
+from eventsourcing.application import Application
+
+from projections.eventlog import LoggedEvent
 from projections.replay import Replayer
 from projections.tracking import plain
 
@@ -19,7 +21,7 @@ class Registers:
     name = "registers"
     tables = ("meetings", "resolutions")
 
-    def __init__(self, ledger: Ledger):
+    def __init__(self, ledger: Application):
         self.replayer = Replayer(ledger)
 
     def apply_batch(self, conn: psycopg.Connection, events: list[LoggedEvent]) -> None:

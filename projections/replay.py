@@ -11,13 +11,15 @@ from collections import OrderedDict
 from typing import Any
 from uuid import UUID
 
-from coordination.application import Ledger, LoggedEvent
+from eventsourcing.application import Application
+
+from projections.eventlog import LoggedEvent
 
 CACHE_SIZE = 10_000
 
 
 class Replayer:
-    def __init__(self, ledger: Ledger, cache_size: int = CACHE_SIZE):
+    def __init__(self, ledger: Application, cache_size: int = CACHE_SIZE):
         self.ledger = ledger
         self.cache: OrderedDict[UUID, Any] = OrderedDict()
         self.cache_size = cache_size

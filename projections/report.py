@@ -19,8 +19,8 @@ from psycopg.rows import dict_row
 from domain.categories import CATEGORY_CODES
 from domain.deadlines import SHANGHAI
 from domain.reports import Period
-from domain.tasks import OPEN_STATUSES
-from domain.units import UNIT_CODES
+from domain.standing import OPEN_STATUSES
+from domain.charter import UNIT_CODES
 from projections.queries import standing, states_at
 from projections.tracking import common_position
 

@@ -12,10 +12,12 @@ from typing import Any
 
 import psycopg
 
-from coordination.application import Ledger, LoggedEvent
+from eventsourcing.application import Application
+
 from domain.tasks import Task
+from projections.eventlog import LoggedEvent
 from projections.replay import Replayer
-from projections.tracking import to_json
+from projections.tracking import plain, to_json
 
 COLUMNS = (
     "task_id", "version", "position", "valid_from", "valid_to", "event_type", "title", "category", "source", "status",
@@ -36,7 +38,7 @@ class TaskHistory:
     name = "task_history"
     tables = ("task_versions", "tasks_now")
 
-    def __init__(self, ledger: Ledger):
+    def __init__(self, ledger: Application):
         self.replayer = Replayer(ledger)
 
     def apply_batch(self, conn: psycopg.Connection, events: list[LoggedEvent]) -> None:
@@ -71,14 +73,26 @@ class TaskHistory:
         self.replayer.discard()
 
 
-def row(task: Task, event: LoggedEvent) -> list[Any]:
+def state_of(task: Task) -> dict[str, Any]:
+    """A task's state with the views' column names; JSON columns as plain JSON values."""
     pending = task.pending_extension
     completion = task.completion or {}
-    return [
-        task.id, task.version, event.position, event.at, None, event.type, task.title, task.category,
-        to_json(task.source), task.status, task.lead_unit, list(task.co_units),
-        sorted(task.acknowledged), task.deadline, task.effective_deadline, task.percent,
-        to_json(task.milestones), task.feedback_every, task.standing.feedback_since, task.assigned_at,
-        pending["request"] if pending else None, completion.get("requested_at"), completion.get("on_time"),
-        task.closed_at, task.urgings, None,
-    ]
+    return {
+        "task_id": task.id, "version": task.version, "title": task.title, "category": task.category,
+        "source": plain(task.source), "status": task.status, "lead_unit": task.lead_unit,
+        "co_units": list(task.co_units), "acknowledged": sorted(task.acknowledged), "deadline": task.deadline,
+        "effective_deadline": task.effective_deadline, "percent": task.percent,
+        "milestones": plain(task.milestones), "feedback_every": task.feedback_every,
+        "feedback_since": task.standing.feedback_since, "assigned_at": task.assigned_at,
+        "pending_extension": pending["request"] if pending else None,
+        "completion_requested_at": completion.get("requested_at"), "completion_on_time": completion.get("on_time"),
+        "closed_at": task.closed_at, "urgings": task.urgings,
+    }
+
+
+def row(task: Task, event: LoggedEvent) -> list[Any]:
+    """The task_versions row of the state `event` left the task in (valid until its next event)."""
+    values = {**state_of(task), "position": event.position, "valid_from": event.at, "valid_to": None,
+              "event_type": event.type, "ended_by": None,
+              "source": to_json(task.source), "milestones": to_json(task.milestones)}
+    return [values[column] for column in COLUMNS]

@@ -17,7 +17,9 @@ from uuid import UUID
 
 import psycopg
 
-from coordination.application import Ledger, LoggedEvent
+from eventsourcing.application import Application
+
+from projections.eventlog import EventLog, LoggedEvent
 
 BATCH = 500
 
@@ -30,7 +32,7 @@ class View(Protocol):
         """Write what these events (consecutive, in log order) change; every event must be handled."""
 
 
-def catch_up(ledger: Ledger, conn: psycopg.Connection, view: View, *, limit: int | None = None,
+def catch_up(ledger: Application, conn: psycopg.Connection, view: View, *, limit: int | None = None,
              batch_size: int = BATCH, progress: Callable[[int], None] | None = None) -> int:
     """Apply the events after the view's position, one committed batch at a time. Returns how many.
 
@@ -57,14 +59,14 @@ def catch_up(ledger: Ledger, conn: psycopg.Connection, view: View, *, limit: int
     return applied
 
 
-def _apply_batch(ledger: Ledger, conn: psycopg.Connection, view: View, batch: int) -> list[LoggedEvent]:
+def _apply_batch(ledger: Application, conn: psycopg.Connection, view: View, batch: int) -> list[LoggedEvent]:
     """One transaction: lock the view's position, apply the next events, advance the position."""
     with conn.transaction():
         conn.execute("INSERT INTO projection_tracking (name) VALUES (%s) ON CONFLICT DO NOTHING", (view.name,))
         (position,) = conn.execute(
             "SELECT position FROM projection_tracking WHERE name = %s FOR UPDATE", (view.name,)
         ).fetchone()
-        events = ledger.read_log(after=position, limit=batch)
+        events = EventLog(ledger).read(after=position, limit=batch)
         if events:
             view.apply_batch(conn, events)
         if events:

@@ -13,23 +13,31 @@ import psycopg
 import structlog
 from psycopg import sql
 
-from coordination.application import Ledger
-from coordination.storage import connect
+from eventsourcing.application import Application
+
 from projections.audit import AuditIndex
 from projections.registers import Registers
 from projections.task_history import TaskHistory
+from projections.eventlog import EventLog
 from projections.tracking import View, catch_up, position_of
 
 log = structlog.get_logger(__name__)
+CONNECT_TIMEOUT_SECONDS = 5
 
 
-def all_views(ledger: Ledger) -> list[View]:
+def connect(url: str, *, schema: str | None = None, autocommit: bool = True) -> psycopg.Connection:
+    """A connection of the worker's own; failing to connect raises psycopg's error, which the loop retries."""
+    options = {"options": f"-c search_path={schema}"} if schema else {}
+    return psycopg.connect(url, autocommit=autocommit, connect_timeout=CONNECT_TIMEOUT_SECONDS, **options)
+
+
+def all_views(ledger: Application) -> list[View]:
     """Every view the worker maintains, by name."""
     return [AuditIndex(), TaskHistory(ledger), Registers(ledger)]
 
 
 class ProjectionWorker:
-    def __init__(self, ledger: Ledger, url: str, schema: str | None, views: Sequence[View] | None = None,
+    def __init__(self, ledger: Application, url: str, schema: str | None, views: Sequence[View] | None = None,
                  poll_seconds: float = 2.0, batch_size: int = 500):
         self.ledger = ledger
         self.url = url
@@ -65,7 +73,7 @@ class ProjectionWorker:
 
     def catch_up_all(self, conn: psycopg.Connection) -> int:
         total = 0
-        head = self.ledger.position()
+        head = EventLog(self.ledger).position()
         for view in self.views:
             applied = catch_up(self.ledger, conn, view, batch_size=self.batch_size)
             total += applied
@@ -96,7 +104,7 @@ class ProjectionWorker:
             self.listener = None
 
 
-def rebuild(ledger: Ledger, url: str, schema: str | None, view: View, *, batch_size: int = 500,
+def rebuild(ledger: Application, url: str, schema: str | None, view: View, *, batch_size: int = 500,
             progress: Callable[[int], None] | None = None) -> int:
     """Empty the view's tables, forget its position, and apply the whole log again."""
     discard = getattr(view, "discard", None)

@@ -18,6 +18,19 @@ ROOT = Path(__file__).resolve().parent.parent
 TEST_SCHEMA_PREFIX = "test_"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashing():
+    """argon2's cheapest profile for the suite's own accounts: the full cost made most of the run's time."""
+    from argon2 import PasswordHasher, profiles
+
+    from coordination import passwords
+
+    real = passwords._hasher
+    passwords.use_hasher(PasswordHasher.from_parameters(profiles.CHEAPEST))
+    yield
+    passwords.use_hasher(real)
+
+
 @pytest.fixture(scope="session")
 def database_url() -> str:
     url = os.environ.get("DATABASE_URL") or start_embedded(ROOT / "var" / "test-postgres")

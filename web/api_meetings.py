@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask import g, request
+from flask import g
 from flask_smorest import Blueprint
 
 from domain.errors import NotFound
 from projections import registers
 from web import schemas
-from web.auth import authenticate, remember_position
+from web.auth import authenticate, idempotency_key, remember_position
 from web.runtime import ledger, views
 
 blp = Blueprint("meetings", __name__, url_prefix="/api/v1", description="用户、成员、议题、会议与议定事项")
@@ -17,10 +17,6 @@ blp = Blueprint("meetings", __name__, url_prefix="/api/v1", description="用户�
 @blp.before_request
 def _authenticate() -> None:
     authenticate()
-
-
-def _key() -> str | None:
-    return request.headers.get("Idempotency-Key")
 
 
 def _done(outcome) -> dict:
@@ -33,7 +29,7 @@ def _done(outcome) -> dict:
 @blp.response(201)
 def add_user(body):
     """开户 (admin)."""
-    return _done(ledger().register_user(g.actor, idempotency_key=_key(), **body))
+    return _done(ledger().register_user(g.actor, idempotency_key=idempotency_key(), **body))
 
 
 @blp.route("/units/<code>/member", methods=["PUT"])
@@ -41,7 +37,7 @@ def add_user(body):
 @blp.response(200)
 def change_member(body, code):
     """调整成员 (office; or the unit's own liaison, 第四条)."""
-    return _done(ledger().change_member(g.actor, code, idempotency_key=_key(), **body))
+    return _done(ledger().change_member(g.actor, code, idempotency_key=idempotency_key(), **body))
 
 
 @blp.route("/units/<code>/liaison", methods=["PUT"])
@@ -49,7 +45,7 @@ def change_member(body, code):
 @blp.response(200)
 def change_liaison(body, code):
     """调整联络员 (office; or the unit's own liaison, 第四条)."""
-    return _done(ledger().change_liaison(g.actor, code, idempotency_key=_key(), **body))
+    return _done(ledger().change_liaison(g.actor, code, idempotency_key=idempotency_key(), **body))
 
 
 @blp.route("/topics", methods=["POST"])
@@ -57,14 +53,14 @@ def change_liaison(body, code):
 @blp.response(201)
 def propose_topic(body):
     """征集议题 (office, liaison)."""
-    return _done(ledger().propose_topic(g.actor, idempotency_key=_key(), **body))
+    return _done(ledger().propose_topic(g.actor, idempotency_key=idempotency_key(), **body))
 
 
 @blp.route("/topics/<topic_id>/acceptance", methods=["POST"])
 @blp.response(200)
 def accept_topic(topic_id):
     """采纳议题 (office)."""
-    return _done(ledger().accept_topic(g.actor, topic_id, idempotency_key=_key()))
+    return _done(ledger().accept_topic(g.actor, topic_id, idempotency_key=idempotency_key()))
 
 
 @blp.route("/topics/<topic_id>/decline", methods=["POST"])
@@ -72,7 +68,7 @@ def accept_topic(topic_id):
 @blp.response(200)
 def decline_topic(body, topic_id):
     """不予采纳 (office)."""
-    return _done(ledger().decline_topic(g.actor, topic_id, idempotency_key=_key(), **body))
+    return _done(ledger().decline_topic(g.actor, topic_id, idempotency_key=idempotency_key(), **body))
 
 
 @blp.route("/meetings", methods=["POST"])
@@ -80,7 +76,7 @@ def decline_topic(body, topic_id):
 @blp.response(201)
 def schedule_meeting(body):
     """安排会议 (office)."""
-    return _done(ledger().schedule_meeting(g.actor, idempotency_key=_key(), **body))
+    return _done(ledger().schedule_meeting(g.actor, idempotency_key=idempotency_key(), **body))
 
 
 @blp.route("/meetings", methods=["GET"])
@@ -96,7 +92,7 @@ def list_meetings():
 def get_meeting(meeting_id):
     """One meeting with minutes, corrections and resolutions (each with its tasks)."""
     ledger().meeting(meeting_id)  # 404 for an unknown id
-    with views() as conn:
+    with views(up_to_date=True) as conn:
         found = registers.meeting(conn, meeting_id)
     if found is None:
         raise NotFound(f"no meeting {meeting_id}")
@@ -108,7 +104,7 @@ def get_meeting(meeting_id):
 @blp.response(200)
 def record_attendance(body, meeting_id):
     """记录出席 (office)."""
-    return _done(ledger().record_attendance(g.actor, meeting_id, idempotency_key=_key(), **body))
+    return _done(ledger().record_attendance(g.actor, meeting_id, idempotency_key=idempotency_key(), **body))
 
 
 @blp.route("/meetings/<meeting_id>/minutes", methods=["PUT"])
@@ -116,14 +112,14 @@ def record_attendance(body, meeting_id):
 @blp.response(200)
 def draft_minutes(body, meeting_id):
     """起草会议纪要 (office; repeatable until issued, then 409)."""
-    return _done(ledger().draft_minutes(g.actor, meeting_id, idempotency_key=_key(), **body))
+    return _done(ledger().draft_minutes(g.actor, meeting_id, idempotency_key=idempotency_key(), **body))
 
 
 @blp.route("/meetings/<meeting_id>/minutes/issue", methods=["POST"])
 @blp.response(200)
 def issue_minutes(meeting_id):
     """印发会议纪要 (office): agreed items become resolutions."""
-    return _done(ledger().issue_minutes(g.actor, meeting_id, idempotency_key=_key()))
+    return _done(ledger().issue_minutes(g.actor, meeting_id, idempotency_key=idempotency_key()))
 
 
 @blp.route("/meetings/<meeting_id>/minutes/corrections", methods=["POST"])
@@ -131,7 +127,7 @@ def issue_minutes(meeting_id):
 @blp.response(201)
 def correct_minutes(body, meeting_id):
     """勘误 (office)."""
-    return _done(ledger().correct_minutes(g.actor, meeting_id, idempotency_key=_key(), **body))
+    return _done(ledger().correct_minutes(g.actor, meeting_id, idempotency_key=idempotency_key(), **body))
 
 
 @blp.route("/resolutions", methods=["GET"])
@@ -149,7 +145,7 @@ def list_resolutions(query):
 def get_resolution(resolution_id):
     """One resolution with its tasks."""
     resolution = ledger().resolution(resolution_id)  # 404 for an unknown id
-    with views() as conn:
+    with views(up_to_date=True) as conn:
         found = registers.resolutions_by_id(conn, str(resolution.id))
     if not found:
         raise NotFound(f"no resolution {resolution_id}")

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Response, g, request
-from flask.views import MethodView
+from flask import Response, g
 from flask_smorest import Blueprint
 
-from coordination import reporting
-from domain.errors import NotFound, NotPermitted
+from coordination.authorization import require_board_reader, require_role
+from domain.errors import NotFound
 from domain.reports import Period
-from domain.units import UNITS_BY_CODE
+from domain.charter import UNITS_BY_CODE
 from projections import queries
 from projections.audit import events_page
-from web import schemas
-from web.auth import authenticate, remember_position
+from web import reporting, schemas
+from web.auth import authenticate, idempotency_key, remember_position
 from web.runtime import ledger, views
 
 blp = Blueprint("reads", __name__, url_prefix="/api/v1", description="看板、报表与审计 / boards, reports, audit")
@@ -22,11 +21,6 @@ blp = Blueprint("reads", __name__, url_prefix="/api/v1", description="看板、�
 @blp.before_request
 def _authenticate() -> None:
     authenticate()
-
-
-def _require(*roles: str) -> None:
-    if not any(g.actor.has(r) for r in roles):
-        raise NotPermitted(f"this needs the role {' or '.join(roles)}")
 
 
 def _unit(code: str):
@@ -66,8 +60,7 @@ def board(query, code):
     """部门看板: a liaison reads its own unit's board; office and supervisors read all."""
     if code not in UNITS_BY_CODE:
         raise NotFound(f"no unit {code}")
-    if not (g.actor.has("office") or g.actor.has("supervisor")) and g.actor.unit != code:
-        raise NotPermitted("a liaison reads only its own unit's board")
+    require_board_reader(g.actor, code)
     with views() as conn:
         return queries.board(conn, code, ledger().clock.now(), as_of=query["as_of"])
 
@@ -77,7 +70,7 @@ def board(query, code):
 @blp.response(200)
 def dashboard(query):
     """督办总览 (office, supervisor)."""
-    _require("office", "supervisor")
+    require_role(g.actor, "office", "supervisor")
     with views() as conn:
         return queries.dashboard(conn, ledger().clock.now(), as_of=query["as_of"])
 
@@ -86,7 +79,7 @@ def dashboard(query):
 @blp.response(200)
 def draft_report(period):
     """The half-yearly supervision report as of min(period end, now) (office, supervisor)."""
-    _require("office", "supervisor")
+    require_role(g.actor, "office", "supervisor")
     with views() as conn:
         return reporting.draft_report(ledger(), conn, period)
 
@@ -98,7 +91,7 @@ def issue_report(body, period):
     """印发: freeze the report with its log position and SHA-256 (supervisor); once per period."""
     with views() as conn:
         outcome = reporting.issue_report(ledger(), conn, g.actor, period, body["narrative"],
-                                         idempotency_key=_key())
+                                         idempotency_key=idempotency_key())
     remember_position(outcome.position)
     return outcome.result
 
@@ -106,7 +99,7 @@ def issue_report(body, period):
 @blp.route("/reports/supervision/<period>/issued", methods=["GET"])
 def issued_report(period):
     """The frozen report, byte-identical every time."""
-    _require("office", "supervisor")
+    require_role(g.actor, "office", "supervisor")
     issued = ledger().issued_report(Period.parse(period))
     return Response(issued.content, mimetype="application/json",
                     headers={"X-Content-SHA256": issued.sha256, "X-Log-Position": str(issued.log_position)})
@@ -117,13 +110,9 @@ def issued_report(period):
 @blp.response(200)
 def events(query):
     """The audit log, oldest first; follow next_after to read every event exactly once."""
-    _require("office", "supervisor")
+    require_role(g.actor, "office", "supervisor")
     if query["aggregate_id"] is not None:
         query["aggregate_id"] = str(query["aggregate_id"])
     with views() as conn:
         return events_page(conn, **query)
-
-
-def _key() -> str | None:
-    return request.headers.get("Idempotency-Key")
 

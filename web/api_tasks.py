@@ -5,16 +5,19 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from flask import g, request
+from flask import g
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from coordination.application import Outcome
-from domain.errors import NotFound, NotPermitted
-from domain.tasks import Task
+from coordination.authorization import register_unit
+from coordination.runner import Outcome
+from domain.errors import NotFound
 from projections import queries
+from projections.eventlog import EventLog
+from projections.task_history import state_of
+from projections.tracking import plain
 from web import schemas
-from web.auth import authenticate, remember_position
+from web.auth import authenticate, idempotency_key as key, remember_position
 from web.runtime import ledger, views
 
 blp = Blueprint("tasks", __name__, url_prefix="/api/v1/tasks", description="督办事项 / tasks")
@@ -25,31 +28,13 @@ def _authenticate() -> None:
     authenticate()
 
 
-def key() -> str | None:
-    return request.headers.get("Idempotency-Key")
-
-
-def task_state(task: Task, at: datetime) -> dict[str, Any]:
-    """The task as a change left it, judged at that change's instant (the same on every replay)."""
-    judged = task.standing
-    return {
-        "id": str(task.id), "title": task.title, "status": task.status, "category": task.category,
-        "lead_unit": task.lead_unit, "co_units": list(task.co_units), "deadline": task.deadline.isoformat(),
-        "effective_deadline": task.effective_deadline.isoformat(), "percent": task.percent,
-        "light": judged.light(at), "overdue": judged.is_overdue(at), "overdue_days": judged.overdue_days(at),
-        "source": {k: str(v) for k, v in task.source.items()},
-        "milestones": [{**m, "due": m["due"].isoformat()} for m in task.milestones],
-        "feedback_every": task.feedback_every, "acknowledged": sorted(task.acknowledged),
-        "pending_extension": (task.pending_extension or {}).get("request"), "version": task.version,
-    }
-
-
 def answer(outcome: Outcome) -> dict[str, Any]:
     """The response to a task command: the task as that command left it."""
     remember_position(outcome.position)
     result = outcome.result
     task = ledger().task(result["id"], version=result["version"])
-    state = task_state(task, datetime.fromisoformat(result["at"]))
+    # The task as this change left it, judged at the change's instant (the same on every replay).
+    state = queries.task_summary({**state_of(task), "position": outcome.position}, datetime.fromisoformat(result["at"]))
     if "request" in result:
         state["request"] = result["request"]
     return state
@@ -61,13 +46,7 @@ class Tasks(MethodView):
     @blp.response(200, schemas.TaskState(many=True))
     def get(self, filters):
         """The task register; a liaison sees its own unit's tasks only."""
-        actor = g.actor
-        if not (actor.has("office") or actor.has("supervisor")):
-            if not actor.has("liaison"):
-                raise NotPermitted("the task register is for the office, supervisors and liaisons")
-            if filters["unit"] not in (None, actor.unit):
-                raise NotPermitted("a liaison sees only its own unit's tasks")
-            filters["unit"] = actor.unit
+        filters["unit"] = register_unit(g.actor, filters["unit"])
         with views() as conn:
             return queries.tasks(conn, ledger().clock.now(), **filters)
 
@@ -85,6 +64,8 @@ class OneTask(MethodView):
     def get(self, query, task_id):
         """One task, now or as of an instant."""
         task = ledger().task(task_id, g.actor)  # 404 / 403 before reading the views
+        if query["as_of"] is None:  # now: the aggregate itself, so a write is visible at once
+            return queries.task_summary({**state_of(task), "position": None}, ledger().clock.now())
         with views() as conn:
             found = queries.tasks(conn, ledger().clock.now(), as_of=query["as_of"], task_id=str(task.id))
         if not found:
@@ -97,14 +78,9 @@ class History(MethodView):
     @blp.response(200)
     def get(self, task_id):
         """Every event of the task, oldest first."""
+        task = ledger().task(task_id, g.actor)
         return [{"type": e.type, "version": e.version, "at": e.at.isoformat(), "actor": e.actor,
-                 "data": _jsonable(e.data)} for e in ledger().history(task_id, g.actor)]
-
-
-def _jsonable(data: dict[str, Any]) -> Any:
-    from projections.tracking import plain
-
-    return plain(data)
+                 "data": plain(e.data)} for e in EventLog(ledger()).history(task.id)]
 
 
 def _action(path: str, schema, status: int, summary: str, run):

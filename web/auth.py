@@ -122,6 +122,11 @@ def authenticate() -> Actor:
     return g.actor
 
 
+def idempotency_key() -> str | None:
+    """The request's Idempotency-Key header (API.md, Idempotency), if any."""
+    return request.headers.get("Idempotency-Key")
+
+
 def remember_position(position: int) -> None:
     """After a command: the holder's next reads wait for the views to reach `position`."""
     g.last_position = max(getattr(g, "last_position", 0), position)

@@ -8,8 +8,9 @@ from functools import wraps
 from flask import Blueprint, abort, current_app, g, redirect, render_template, render_template_string, request, session, url_for
 
 from coordination.errors import AuthenticationFailed
-from domain.errors import AccountDisabled, NotFound
-from domain.units import UNITS_BY_CODE
+from coordination.authorization import require_board_reader
+from domain.errors import AccountDisabled, NotFound, NotPermitted
+from domain.charter import UNITS_BY_CODE
 from projections import queries
 from web.auth import TooManyFailures, checked_login
 from web.runtime import ledger, views
@@ -102,9 +103,11 @@ def board():
     unit = request.args.get("unit") or actor.unit
     if unit not in UNITS_BY_CODE:
         abort(404)
-    if unit != actor.unit and not (actor.has("office") or actor.has("supervisor")):
+    try:
+        require_board_reader(actor, unit)
+    except NotPermitted:
         abort(403)
-    with views() as conn:
+    with views(up_to_date=True) as conn:  # a person sees a consistent board: every change made so far
         data = queries.board(conn, unit, ledger().clock.now())
     return render_template("board.html", board=data, actor=actor, unit_name=UNITS_BY_CODE[actor.unit].short_name,
                            unit_title=UNITS_BY_CODE[unit].name, group_name=ledger().group().name,

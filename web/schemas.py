@@ -10,8 +10,9 @@ from marshmallow import validate
 
 from domain.categories import CATEGORY_CODES
 from domain.deadlines import FEEDBACK_MONTHS
-from domain.tasks import SOURCE_KINDS, STATUSES
-from domain.units import UNIT_CODES
+from domain.standing import STATUSES
+from domain.tasks import SOURCE_KINDS
+from domain.charter import UNIT_CODES
 
 Unit = lambda **kw: ma.fields.String(validate=validate.OneOf(UNIT_CODES), **kw)  # noqa: E731
 Text = lambda n=2000, **kw: ma.fields.String(validate=validate.Length(min=1, max=n), **kw)  # noqa: E731

@@ -7,6 +7,7 @@ from collections import Counter
 import pytest
 
 from benchmarks.history import HISTORY_END, generate
+from projections.eventlog import EventLog
 
 pytestmark = pytest.mark.db
 
@@ -15,7 +16,7 @@ def test_the_generator_writes_the_events_asked_for_over_the_years_and_nothing_af
     start = ledger.position()
     head = generate(ledger, 3000, first_year=2024, report=lambda *_: None)
     assert head - start >= 3000
-    events = [e for e in ledger.iter_log(after=start)]
+    events = [e for e in EventLog(ledger).iter(after=start)]
     assert max(e.at for e in events) <= HISTORY_END
     assert {e.at.year for e in events} == {2024, 2025, 2026}
     types = Counter(e.type for e in events)

@@ -11,6 +11,7 @@ from projections import queries
 from projections.tracking import catch_up
 from projections.worker import all_views, rebuild
 from tests.conftest import EDUCATION, FINANCE, HOUSING, OFFICE, SUPERVISOR
+from projections.eventlog import EventLog
 
 pytestmark = pytest.mark.db
 
@@ -95,7 +96,7 @@ def test_boards_show_lead_and_co_roles_and_a_rebuild_gives_the_same_rows(runtime
     assign(ledger, "任务乙", "housing-construction", ["finance", "education"], date(2026, 5, 31))
     ledger.acknowledge(FINANCE, a)
     ledger.acknowledge(EDUCATION, a)
-    ledger.acknowledge(HOUSING, ledger.read_log(ledger.position() - 3, 1)[0].aggregate_id)
+    ledger.acknowledge(HOUSING, EventLog(ledger).read(ledger.position() - 3, 1)[0].aggregate_id)
     conn = views()
     board = queries.board(conn, "finance", clock.now())
     assert [(t["title"], t["role"]) for t in board["tasks"]] == [("任务乙", "co"), ("任务甲", "lead")]
@@ -107,7 +108,7 @@ def test_boards_show_lead_and_co_roles_and_a_rebuild_gives_the_same_rows(runtime
 
 
 def test_every_view_after_the_demo_equals_a_rebuild_from_scratch(runtime, views, clock):
-    from coordination.demo import load_demo
+    from entrypoints.demo import load_demo
 
     clock.set(shanghai("2026-11-22T09:00:00"))
     load_demo(runtime.ledger)
@@ -117,7 +118,7 @@ def test_every_view_after_the_demo_equals_a_rebuild_from_scratch(runtime, views,
     for view in all_views(runtime.ledger):
         rebuild(runtime.ledger, runtime.url, runtime.schema, view)
     assert {t: conn.execute(f"SELECT * FROM {t} ORDER BY 1, 2").fetchall() for t in tables} == before
-    task_events = sum(1 for e in runtime.ledger.iter_log() if e.aggregate_type == "Task")
+    task_events = sum(1 for e in EventLog(runtime.ledger).iter() if e.aggregate_type == "Task")
     assert len(before["task_versions"]) == task_events > 150
 
 

@@ -7,9 +7,10 @@ from collections import Counter
 
 import pytest
 
-from coordination import cli
+from entrypoints import cli
 from coordination.bootstrap import open_ledger
 from coordination.config import Settings
+from projections.eventlog import EventLog
 
 pytestmark = pytest.mark.db
 
@@ -67,8 +68,8 @@ def test_demo_on_an_empty_store_writes_a_believable_half_year(env, capsys):
     ledger = ledger_for(env)
     try:
         now = ledger.clock.now()
-        tasks = [ledger.task(e.aggregate_id) for e in ledger.iter_log() if e.type == "Task.Assigned"]
-        types = Counter(e.type for e in ledger.iter_log())
+        tasks = [ledger.task(e.aggregate_id) for e in EventLog(ledger).iter() if e.type == "Task.Assigned"]
+        types = Counter(e.type for e in EventLog(ledger).iter())
         assert len(tasks) >= 30
         statuses = Counter(t.status for t in tasks)
         assert set(statuses) == {"assigned", "in_progress", "completion_requested", "completed", "cancelled"}
@@ -77,12 +78,12 @@ def test_demo_on_an_empty_store_writes_a_believable_half_year(env, capsys):
         assert any(t.status == "completed" and not t.completion["on_time"] for t in tasks), "a late completion"
         assert any(t.status == "completed" and t.completion["on_time"] for t in tasks)
         assert types["Task.Reassigned"] >= 1 and types["Task.Urged"] >= 1
-        assert any(not e.data["accepted"] for e in ledger.iter_log() if e.type == "Task.CompletionDecided"), "a return"
+        assert any(not e.data["accepted"] for e in EventLog(ledger).iter() if e.type == "Task.CompletionDecided"), "a return"
         assert types["Meeting.MinutesIssued"] == 5
         assert {t.category for t in tasks} == {"policy", "standards", "funding", "facilities", "programs", "talent",
                                                "socialization", "other"}
         assert len({t.lead_unit for t in tasks}) >= 15
-        roles = {role for e in ledger.iter_log() if e.type == "User.Registered" for role in e.data["roles"]}
+        roles = {role for e in EventLog(ledger).iter() if e.type == "User.Registered" for role in e.data["roles"]}
         assert roles == {"office", "liaison", "supervisor", "admin"}
     finally:
         ledger.close()

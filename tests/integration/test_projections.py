@@ -115,7 +115,7 @@ def test_the_worker_command_stops_cleanly_on_sigterm(runtime, monkeypatch):
 
     env = {**os.environ, "DATABASE_URL": runtime.url, "COORDINATION_SCHEMA": runtime.schema}
     some_history(runtime.ledger)
-    proc = subprocess.Popen([sys.executable, "-m", "coordination.cli", "worker"], env=env,
+    proc = subprocess.Popen([sys.executable, "-m", "entrypoints.cli", "worker"], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         deadline = time.monotonic() + 15
@@ -149,7 +149,7 @@ def test_a_worker_killed_mid_catch_up_resumes_to_the_same_tables(runtime, clock)
     import sys
     from datetime import datetime
 
-    from coordination.demo import load_demo
+    from entrypoints.demo import load_demo
     from projections.worker import all_views
 
     clock.set(datetime.fromisoformat("2026-11-22T09:00:00+08:00"))
@@ -157,7 +157,7 @@ def test_a_worker_killed_mid_catch_up_resumes_to_the_same_tables(runtime, clock)
     head = runtime.ledger.position()
     env = {**os.environ, "DATABASE_URL": runtime.url, "COORDINATION_SCHEMA": runtime.schema,
            "COORDINATION_PROJECTION_BATCH": "2"}
-    proc = subprocess.Popen([sys.executable, "-m", "coordination.cli", "worker"], env=env,
+    proc = subprocess.Popen([sys.executable, "-m", "entrypoints.cli", "worker"], env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     killed_at = None
     try:
@@ -185,7 +185,7 @@ def test_a_worker_killed_mid_catch_up_resumes_to_the_same_tables(runtime, clock)
 
 
 def test_the_rebuild_command_reports_progress_and_refuses_unknown_views(runtime, capsys, monkeypatch):
-    from coordination import cli
+    from entrypoints import cli
 
     some_history(runtime.ledger)
     monkeypatch.setenv("DATABASE_URL", runtime.url)

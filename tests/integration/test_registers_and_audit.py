@@ -12,6 +12,7 @@ from projections.audit import events_page
 from projections.tracking import catch_up
 from projections.worker import all_views
 from tests.conftest import EDUCATION, FINANCE, OFFICE, SUPERVISOR
+from projections.eventlog import EventLog
 
 pytestmark = pytest.mark.db
 
@@ -81,7 +82,7 @@ def test_paging_the_audit_log_yields_every_event_once_and_filters_by_unit(runtim
             break
         seen += [e["position"] for e in page["events"]]
         after = page["next_after"]
-    assert seen == [e.position for e in ledger.iter_log()]
+    assert seen == [e.position for e in EventLog(ledger).iter()]
 
     finance = events_page(conn, unit="finance", after=27)["events"]
     assert [e["type"] for e in finance] == ["Task.Assigned", "Task.Urged"], "an urging concerns the lead unit"

@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from tests.conftest import EDUCATION, FINANCE, OFFICE, SUPERVISOR
+from projections.eventlog import EventLog
 
 pytestmark = pytest.mark.db
 
@@ -82,7 +83,7 @@ def test_plenary_to_verified_completion(ledger, clock):
     assert task.completion["on_time"] is True
 
     # Every event is in the log, in order, with actor and instant.
-    events = list(ledger.iter_log(after=start))
+    events = list(EventLog(ledger).iter(after=start))
     assert [e.type for e in events] == [
         "Topic.Proposed", "Topic.Accepted",
         "Meeting.Scheduled", "Topic.PlacedOnAgenda",
@@ -104,5 +105,5 @@ def test_plenary_to_verified_completion(ledger, clock):
     assert events[-2].data == {"accepted": True, "comment": "材料齐全,同意办结"}
 
     # The task's own history reads the same events in order.
-    history = ledger.history(task_id)
+    history = EventLog(ledger).history(task_id)
     assert [e.type for e in history] == [e.type for e in events if e.aggregate_id == task.id]

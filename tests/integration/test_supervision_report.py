@@ -24,7 +24,7 @@ import pytest
 
 from coordination.clock import ManualClock
 from coordination.errors import ReportAlreadyIssued
-from coordination.reporting import draft_report, issue_report, regenerate_issued
+from web.reporting import draft_report, issue_report, regenerate_issued
 from coordination.storage import connect
 from domain import errors
 from domain.reports import Period, sha256

@@ -76,7 +76,7 @@ def server(database_url, tmp_path):
            "COORDINATION_CLOCK_START": "2026-03-02T09:00:00+08:00", "SECRET_KEY": "e2e"}
     env.pop("COORDINATION_CLOCK_OFFSET_MS", None)
     log = open(tmp_path / "serve.log", "w")
-    proc = subprocess.Popen([sys.executable, "-m", "coordination.cli", "serve", "--port", str(port), "--workers", "3"],
+    proc = subprocess.Popen([sys.executable, "-m", "entrypoints.cli", "serve", "--port", str(port), "--workers", "3"],
                             env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     http = Http(f"http://127.0.0.1:{port}")
     deadline = time.monotonic() + 30

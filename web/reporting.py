@@ -8,7 +8,8 @@ from typing import Any
 
 import psycopg
 
-from coordination.application import Ledger, Outcome
+from coordination.ledger import Ledger
+from coordination.runner import Outcome
 from coordination.authorization import require_role
 from coordination.errors import ViewsBehind
 from domain.actors import Actor

@@ -16,7 +16,7 @@ from coordination.config import ConfigurationError, Settings
 from coordination.logs import configure_logging
 from domain.actors import ROLES, SYSTEM
 from domain.errors import DomainError
-from domain.units import UNIT_CODES
+from domain.charter import UNIT_CODES
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -88,7 +88,7 @@ def add_user(settings: Settings, args: argparse.Namespace) -> int:
 
 def load_demo(settings: Settings, args: argparse.Namespace) -> int:
     from coordination.bootstrap import open_ledger
-    from coordination.demo import load_demo as write_demo
+    from entrypoints.demo import load_demo as write_demo
 
     ledger = open_ledger(settings).ledger
     try:
@@ -172,7 +172,7 @@ def serve_forever(settings: Settings, args: argparse.Namespace) -> int:
     from gunicorn.app.base import BaseApplication
 
     from coordination.clock import SystemClock
-    from coordination.demo import DEMO_PASSWORD, DEMO_USERS
+    from entrypoints.demo import DEMO_PASSWORD, DEMO_USERS
     from coordination.logs import gunicorn_logger_class
     from coordination.storage import database_url, redact
 
@@ -206,7 +206,7 @@ def serve_forever(settings: Settings, args: argparse.Namespace) -> int:
     print("按 Ctrl-C 停止。", flush=True)
     import subprocess
 
-    worker = subprocess.Popen([sys.executable, "-m", "coordination.cli", "worker"], env=os.environ.copy())
+    worker = subprocess.Popen([sys.executable, "-m", "entrypoints.cli", "worker"], env=os.environ.copy())
     try:
         Server().run()
     finally:

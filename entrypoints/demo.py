@@ -16,12 +16,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from coordination.application import Ledger
+from coordination.ledger import Ledger
 from coordination.clock import ManualClock
 from coordination.errors import StoreNotReady
 from domain.actors import SYSTEM, Actor
 from domain.deadlines import SHANGHAI
-from domain.units import UNITS
+from domain.charter import UNITS
 
 DEMO_PASSWORD = "lucheng-2026"
 DEMO_END = datetime(2026, 11, 20, 17, 0, tzinfo=SHANGHAI)
