@@ -39,3 +39,15 @@ class ViewsBehind(DomainError):
     """The read views have not reached the log position a read needs; try again shortly."""
 
     code = "views_behind"
+
+
+class StoreUnavailable(DomainError):
+    """The database did not answer in time (down, restarting, or unreachable): try again shortly (503)."""
+
+    code = "store_unavailable"
+
+
+class OutcomeUnknown(StoreUnavailable):
+    """A command was sent, but the database went away before it could say whether it was saved."""
+
+    code = "outcome_unknown"

@@ -50,11 +50,11 @@ class Meeting(Aggregate):
             raise InvalidValue("kind", "one of plenary, office")
         return cls(
             kind=kind,
-            title=values.text("title", title, max_length=200),
-            date=values.a_date("date", date),
-            location=values.text("location", location, max_length=200),
-            chair=values.text("chair", chair, max_length=100),
-            topics=list(topics),
+            title=values.text("title", title, max_length=values.TITLE),
+            date=values.date_ahead("date", date, local_date(at)),
+            location=values.text("location", location, max_length=values.TITLE),
+            chair=values.text("chair", chair, max_length=values.SHORT),
+            topics=list(values.items("topics", topics, max_items=values.MAX_AGENDA)),
             actor=by.stamp(),
             at=at,
         )
@@ -82,11 +82,10 @@ class Meeting(Aggregate):
         self._check_not_issued()
         if local_date(at) < self.date:
             raise MeetingNotHeld(f"the meeting is on {self.date.isoformat()}; attendance is recorded once it is held")
-        if not isinstance(present, list) or not present:
+        if not values.items("present", present, max_items=values.MAX_ATTENDANCE):
             raise InvalidValue("present", "at least one unit must be present")
         present = [values.unit_code(f"present.{i}", code) for i, code in enumerate(present)]
-        if not isinstance(absent, list):
-            raise InvalidValue("absent", "must be a list of {unit, reason}")
+        values.items("absent", absent, max_items=values.MAX_ATTENDANCE, required=True)
         checked_absent = []
         for i, entry in enumerate(absent):
             if not isinstance(entry, dict):
@@ -94,13 +93,14 @@ class Meeting(Aggregate):
             checked_absent.append(
                 {
                     "unit": values.unit_code(f"absent.{i}.unit", entry.get("unit")),
-                    "reason": values.text(f"absent.{i}.reason", entry.get("reason"), max_length=200),
+                    "reason": values.text(f"absent.{i}.reason", entry.get("reason"), max_length=values.TITLE),
                 }
             )
         named = present + [entry["unit"] for entry in checked_absent]
         if len(set(named)) != len(named):
             raise InvalidValue("absent", "a unit is named twice, or both present and absent")
-        invited = [values.text(f"invited.{i}", name, max_length=100) for i, name in enumerate(invited or [])]
+        invited = [values.text(f"invited.{i}", name, max_length=values.SHORT)
+                   for i, name in enumerate(values.items("invited", invited, max_items=values.MAX_INVITED))]
         self._attendance_recorded(present=present, absent=checked_absent, invited=invited, actor=by.stamp(), at=at)
 
     @event("AttendanceRecorded")
@@ -119,8 +119,8 @@ class Meeting(Aggregate):
         if self.status == SCHEDULED:
             raise MeetingNotHeld("record the attendance before drafting the minutes")
         self._minutes_drafted(
-            number=values.text("number", number, max_length=50),
-            summary=values.text("summary", summary, max_length=10000),
+            number=values.text("number", number, max_length=values.MINUTES_NUMBER),
+            summary=values.text("summary", summary, max_length=values.MINUTES),
             items=_checked_items(items),
             actor=by.stamp(),
             at=at,
@@ -149,7 +149,7 @@ class Meeting(Aggregate):
         if self.status != MINUTES_ISSUED:
             raise MinutesNotIssued("only issued minutes are corrected; edit the draft instead")
         self._minutes_corrected(
-            correction=values.text("correction", correction, max_length=5000),
+            correction=values.text("correction", correction, max_length=values.LONG_TEXT),
             reason=values.text("reason", reason),
             actor=by.stamp(),
             at=at,
@@ -198,7 +198,7 @@ class Resolution(Aggregate):
 
 
 def _checked_items(items: Any) -> list[dict[str, Any]]:
-    if not isinstance(items, list) or not items:
+    if not values.items("items", items, max_items=values.MAX_MINUTE_ITEMS, required=True):
         raise InvalidValue("items", "the minutes need at least one item")
     checked = []
     for i, item in enumerate(items):
@@ -208,9 +208,7 @@ def _checked_items(items: Any) -> list[dict[str, Any]]:
         outcome = item.get("outcome")
         if outcome not in OUTCOMES:
             raise InvalidValue(f"{field}.outcome", "one of agreed, deferred")
-        dissent_in = item.get("dissent") or []
-        if not isinstance(dissent_in, list):
-            raise InvalidValue(f"{field}.dissent", "must be a list of {unit, opinion}")
+        dissent_in = values.items(f"{field}.dissent", item.get("dissent"), max_items=values.MAX_DISSENT)
         dissent = []
         for j, entry in enumerate(dissent_in):
             if not isinstance(entry, dict):
@@ -218,7 +216,7 @@ def _checked_items(items: Any) -> list[dict[str, Any]]:
             dissent.append(
                 {
                     "unit": values.unit_code(f"{field}.dissent.{j}.unit", entry.get("unit")),
-                    "opinion": values.text(f"{field}.dissent.{j}.opinion", entry.get("opinion"), max_length=2000),
+                    "opinion": values.text(f"{field}.dissent.{j}.opinion", entry.get("opinion"), max_length=values.TEXT),
                 }
             )
         if outcome == "agreed" and dissent:
@@ -227,8 +225,8 @@ def _checked_items(items: Any) -> list[dict[str, Any]]:
             )
         checked.append(
             {
-                "title": values.text(f"{field}.title", item.get("title"), max_length=200),
-                "text": values.text(f"{field}.text", item.get("text"), max_length=5000),
+                "title": values.text(f"{field}.title", item.get("title"), max_length=values.TITLE),
+                "text": values.text(f"{field}.text", item.get("text"), max_length=values.LONG_TEXT),
                 "category": values.category(f"{field}.category", item.get("category")),
                 "outcome": outcome,
                 "dissent": dissent,

@@ -79,7 +79,7 @@ class SupervisionReport(Aggregate):
     def issue(cls, *, period: Period, report: dict[str, Any], narrative: str, by: Any, at: datetime
               ) -> SupervisionReport:
         """印发督查报告: freeze the computed figures with a narrative and the recipients."""
-        content = frozen_document(report, values.text("narrative", narrative, max_length=20000), by.stamp(), at)
+        content = frozen_document(report, values.text("narrative", narrative, max_length=values.NARRATIVE), by.stamp(), at)
         return cls(period=period.code, log_position=report["log_position"], as_of=report["as_of"],
                    content=content, sha256=sha256(content), actor=by.stamp(), at=at)
 

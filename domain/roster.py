@@ -63,7 +63,7 @@ class MemberUnit(Aggregate):
 
 def _person(name: str, title: str, phone: str | None) -> dict[str, str]:
     return {
-        "name": values.text("name", name, max_length=50),
-        "title": values.text("title", title, max_length=100),
-        "phone": values.text("phone", phone, max_length=30, required=False),
+        "name": values.text("name", name, max_length=values.NAME),
+        "title": values.text("title", title, max_length=values.SHORT),
+        "phone": values.text("phone", phone, max_length=values.PHONE, required=False),
     }

@@ -65,12 +65,12 @@ class Task(Aggregate):
         at: datetime,
     ) -> Task:
         """分工落实: create a task and assign it to a lead unit and co-units."""
-        title = values.text("title", title, max_length=200)
-        description = values.text("description", description, max_length=5000, required=False)
+        title = values.text("title", title, max_length=values.TITLE)
+        description = values.text("description", description, max_length=values.LONG_TEXT, required=False)
         source = _checked_source(source)
         category = values.category("category", category)
         lead_unit, co_units = _checked_units(lead_unit, co_units)
-        deadline = values.a_date("deadline", deadline)
+        deadline = values.date_ahead("deadline", deadline, local_date(at))
         if deadline < local_date(at):
             raise InvalidValue("deadline", "must not be in the past")
         milestones = _checked_milestones(milestones or [], local_date(at), deadline)
@@ -157,7 +157,7 @@ class Task(Aggregate):
         self._progress_reported(
             unit=unit,
             percent=values.percent("percent", percent),
-            text=values.text("text", text, max_length=5000),
+            text=values.text("text", text, max_length=values.LONG_TEXT),
             evidence=values.evidence("evidence", evidence),
             actor=by.stamp(),
             at=at,
@@ -181,7 +181,7 @@ class Task(Aggregate):
             raise ExtensionAlreadyPending(f"extension request {self.pending_extension['request']} awaits a decision")
         if at >= deadline_end(self.effective_deadline):
             raise DeadlinePassed(f"the deadline {self.effective_deadline.isoformat()} has passed")
-        new_deadline = values.a_date("new_deadline", new_deadline)
+        new_deadline = values.date_ahead("new_deadline", new_deadline, local_date(at))
         if new_deadline <= self.effective_deadline:
             raise ExtensionNotForward(f"must be after the current deadline {self.effective_deadline.isoformat()}")
         number = len(self.extensions) + 1
@@ -232,7 +232,7 @@ class Task(Aggregate):
         if self.status != IN_PROGRESS:
             raise NotInProgress(f"completion can be requested only while the task is in progress (it is {self.status})")
         self._completion_requested(
-            summary=values.text("summary", summary, max_length=5000),
+            summary=values.text("summary", summary, max_length=values.LONG_TEXT),
             evidence=values.evidence("evidence", evidence),
             actor=by.stamp(),
             at=at,
@@ -282,7 +282,7 @@ class Task(Aggregate):
 
     def comment(self, *, text: str, by: Actor, at: datetime) -> None:
         """督查意见: a supervisor's comment, on an open or closed task."""
-        self._commented(text=values.text("text", text, max_length=5000), actor=by.stamp(), at=at)
+        self._commented(text=values.text("text", text, max_length=values.LONG_TEXT), actor=by.stamp(), at=at)
 
     @event("Commented")
     def _commented(self, text: str, actor: dict[str, str], at: datetime) -> None:
@@ -384,13 +384,14 @@ def _checked_source(source: Any) -> dict[str, Any]:
         if not isinstance(source.get("resolution_id"), UUID):
             raise InvalidValue("source.resolution_id", "must be the id of a resolution")
         return {"kind": "resolution", "resolution_id": source["resolution_id"]}
-    return {"kind": source["kind"], "reference": values.text("source.reference", source.get("reference"), max_length=500)}
+    return {"kind": source["kind"], "reference": values.text("source.reference", source.get("reference"), max_length=values.REFERENCE)}
 
 
 def _checked_units(lead_unit: Any, co_units: Any) -> tuple[str, list[str]]:
     lead_unit = values.unit_code("lead_unit", lead_unit)
     if not isinstance(co_units, list):
         raise InvalidValue("co_units", "must be a list of unit codes")
+    values.items("co_units", co_units, max_items=values.MAX_CO_UNITS)
     for index, code in enumerate(co_units):
         values.unit_code(f"co_units.{index}", code)
     if lead_unit in co_units:
@@ -402,8 +403,7 @@ def _checked_units(lead_unit: Any, co_units: Any) -> tuple[str, list[str]]:
 
 def _checked_milestones(milestones: Any, today: date, deadline: date) -> list[dict[str, Any]]:
     """阶段目标: dates ascending within [today, deadline], target percents rising to at most 100."""
-    if not isinstance(milestones, list):
-        raise InvalidValue("milestones", "must be a list")
+    values.items("milestones", milestones, max_items=values.MAX_MILESTONES, required=True)
     checked: list[dict[str, Any]] = []
     for index, item in enumerate(milestones):
         field = f"milestones.{index}"
@@ -415,6 +415,7 @@ def _checked_milestones(milestones: Any, today: date, deadline: date) -> list[di
             raise InvalidValue(f"{field}.due", "must lie between today and the deadline")
         if checked and (due <= checked[-1]["due"] or target <= checked[-1]["target_percent"]):
             raise InvalidValue(field, "milestones must come in order of date with rising target percent")
-        description = values.text(f"{field}.description", item.get("description"), max_length=500, required=False)
+        description = values.text(f"{field}.description", item.get("description"), max_length=values.REFERENCE,
+                                  required=False)
         checked.append({"due": due, "target_percent": target, "description": description})
     return checked

@@ -24,8 +24,8 @@ class Topic(Aggregate):
     @classmethod
     def propose(cls, *, title: str, background: str, proposed_by: str, by: Actor, at: datetime) -> Topic:
         return cls(
-            title=values.text("title", title, max_length=200),
-            background=values.text("background", background, max_length=5000, required=False),
+            title=values.text("title", title, max_length=values.TITLE),
+            background=values.text("background", background, max_length=values.LONG_TEXT, required=False),
             proposed_by=values.unit_code("proposed_by", proposed_by),
             actor=by.stamp(),
             at=at,

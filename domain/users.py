@@ -32,7 +32,7 @@ class User(Aggregate):
             raise InvalidValue("username", "2–40 lowercase letters, digits, '.', '_' or '-', starting with a letter or digit")
         return cls(
             username=username,
-            display_name=values.text("display_name", display_name or username, max_length=50),
+            display_name=values.text("display_name", display_name or username, max_length=values.NAME),
             unit=values.unit_code("unit", unit),
             roles=_checked_roles(roles),
             password_hash=password_hash,

@@ -52,13 +52,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
                                             kwargs={"autocommit": True, **search_path})
     app.json.ensure_ascii = False
 
-    from web import api_meetings, api_reads, api_tasks, auth, errors, pages
+    from web import api_meetings, api_reads, api_tasks, auth, errors, guards, pages
 
     class LedgerApi(Api):
         ERROR_SCHEMA = errors.ContractError
 
     api = LedgerApi(app)
     errors.register(app)
+    guards.register(app)
     api.register_blueprint(auth.blp)
     api.register_blueprint(api_tasks.blp)
     api.register_blueprint(api_reads.blp)

@@ -17,9 +17,11 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from coordination.errors import AuthenticationFailed
+from domain import values
 from domain.actors import Actor
 from domain.errors import AccountDisabled, NotFound
 from web.runtime import ledger, pool
+from web.schemas import TextRule
 
 TOKEN_LIFETIME = timedelta(hours=8)
 THROTTLE_WINDOW = timedelta(minutes=15)
@@ -30,8 +32,8 @@ blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="登录
 
 
 class Credentials(ma.Schema):
-    username = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=40))
-    password = ma.fields.String(required=True, load_only=True, validate=ma.validate.Length(min=1, max=256))
+    username = ma.fields.String(required=True, validate=TextRule(40))
+    password = ma.fields.String(required=True, load_only=True, validate=TextRule(256))
 
 
 class UserOut(ma.Schema):
@@ -123,8 +125,11 @@ def authenticate() -> Actor:
 
 
 def idempotency_key() -> str | None:
-    """The request's Idempotency-Key header (API.md, Idempotency), if any."""
-    return request.headers.get("Idempotency-Key")
+    """The request's Idempotency-Key header (API.md, Idempotency), if any; checked like any text."""
+    key = request.headers.get("Idempotency-Key")
+    if key is not None:
+        values.text("Idempotency-Key", key, max_length=values.KEY)
+    return key
 
 
 def remember_position(position: int) -> None:

@@ -8,11 +8,16 @@ from __future__ import annotations
 from http import HTTPStatus
 
 import marshmallow as ma
+import structlog
 from flask import Flask
 from flask_smorest.error_handler import ErrorSchema
 from werkzeug.exceptions import HTTPException
 
-from coordination.errors import AuthenticationFailed, ViewsBehind
+import psycopg
+from eventsourcing.persistence import InterfaceError as StoreInterfaceError
+from eventsourcing.persistence import OperationalError as StoreOperationalError
+
+from coordination.errors import AuthenticationFailed, StoreUnavailable, ViewsBehind
 from domain.errors import AccountDisabled, DomainError, ForbiddenTransition, InvalidValue, NotFound, NotPermitted
 
 STATUS_OF: list[tuple[type[Exception], int]] = [
@@ -23,7 +28,11 @@ STATUS_OF: list[tuple[type[Exception], int]] = [
     (NotFound, 404),
     (ForbiddenTransition, 409),
     (ViewsBehind, 503),
+    (StoreUnavailable, 503),
 ]
+RETRY_AFTER_SECONDS = 5
+UNREACHABLE = (psycopg.OperationalError, psycopg.InterfaceError, StoreOperationalError, StoreInterfaceError)
+"""Failures to reach the database: the answer is 503 with Retry-After, never 500."""
 
 
 class ContractError(ErrorSchema):
@@ -43,7 +52,11 @@ def register(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def domain_error(error: DomainError):
         status = next((s for kind, s in STATUS_OF if isinstance(error, kind)), 409)
-        return body(status, error.message, getattr(error, "errors", None), error.code), status
+        headers = {"Retry-After": str(RETRY_AFTER_SECONDS)} if status == 503 else {}
+        return body(status, error.message, getattr(error, "errors", None), error.code), status, headers
+
+    for unreachable in UNREACHABLE:
+        app.register_error_handler(unreachable, database_unreachable)
 
     from web.auth import THROTTLE_WINDOW, TooManyFailures
 
@@ -65,9 +78,21 @@ def register(app: Flask) -> None:
             errors = flat
         status = error.code or 500
         message = data.get("message") or (error.description if status != 422 else "the input is invalid")
-        return body(status, message, errors), status, data.get("headers", {})
+        headers = dict(data.get("headers") or {})
+        if getattr(error, "valid_methods", None):
+            headers["Allow"] = ", ".join(error.valid_methods)
+        return body(status, message, errors), status, headers
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception):
         app.logger.exception("request.failed")
-        return body(500, "internal error; the request changed nothing that was not saved"), 500
+        return body(500, "internal error; it has been logged. If this was a change, check whether it was "
+                         "recorded before repeating it (or repeat it with the same Idempotency-Key)"), 500
+
+
+def database_unreachable(error: Exception):
+    """The database did not answer: 503 with Retry-After, and the honest word on a command's fate."""
+    structlog.get_logger("web.errors").warning("database.unreachable", error=type(error).__name__)
+    message = ("the database is not answering; try again shortly. If this was a change, it may or may not "
+               "have been recorded: repeat it with the same Idempotency-Key to be sure it is recorded once")
+    return (body(503, message, code="store_unavailable"), 503, {"Retry-After": str(RETRY_AFTER_SECONDS)})

@@ -1,6 +1,8 @@
 """Request and response shapes of the API (marshmallow → validation and the OpenAPI document).
 
-Schemas check shape only; the ledger decides what is allowed. Unknown fields are refused (422).
+Schemas check shape, with the domain's own text rule and limits (domain/values.py), so bad input is
+refused with 422 naming the field before any command runs; the ledger decides what is allowed. Unknown
+fields are refused (422) in bodies here, in query strings by web/guards.py.
 """
 
 from __future__ import annotations
@@ -8,49 +10,98 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
+from domain import values
 from domain.categories import CATEGORY_CODES
 from domain.deadlines import FEEDBACK_MONTHS
+from domain.errors import InvalidValue
 from domain.standing import STATUSES
 from domain.tasks import SOURCE_KINDS
 from domain.charter import UNIT_CODES
 
-Unit = lambda **kw: ma.fields.String(validate=validate.OneOf(UNIT_CODES), **kw)  # noqa: E731
-Text = lambda n=2000, **kw: ma.fields.String(validate=validate.Length(min=1, max=n), **kw)  # noqa: E731
+
+
+class TextRule(validate.Validator):
+    """The domain's text rule (no control characters, no lone surrogates) and a length limit."""
+
+    def __init__(self, max_length: int, *, required: bool = True):
+        self.max_length = max_length
+        self.required = required
+
+    def __call__(self, value: str) -> str:
+        problem = values.text_problem(value)
+        if problem:
+            raise ma.ValidationError(problem)
+        if self.required and not value.strip():
+            raise ma.ValidationError("must not be empty")
+        if len(value) > self.max_length:
+            raise ma.ValidationError(f"must be at most {self.max_length} characters")
+        return value
+
+
+class Instant(ma.fields.AwareDateTime):
+    """An as_of instant: aware, within the years a ledger can mean (values.instant)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        instant = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            return values.instant(attr or "as_of", instant)
+        except InvalidValue as exc:
+            raise ma.ValidationError(exc.message) from None
+
+
+def Unit(**kw):  # noqa: N802 — a field factory, named like the fields it makes
+    return ma.fields.String(validate=validate.OneOf(UNIT_CODES), **kw)
+
+
+def Text(n: int = values.TEXT, **kw):  # noqa: N802
+    """Text that must not be empty."""
+    return ma.fields.String(validate=TextRule(n), **kw)
+
+
+def OptionalText(n: int, **kw):  # noqa: N802
+    """Text that may be empty (defaults to "")."""
+    kw.setdefault("load_default", "")
+    return ma.fields.String(validate=TextRule(n, required=False), **kw)
+
+
+def Items(field, n: int, **kw):  # noqa: N802
+    """A list of at most n entries."""
+    return ma.fields.List(field, validate=validate.Length(max=n), **kw)
 
 
 class Evidence(ma.Schema):
-    name = Text(255, required=True)
+    name = Text(values.FILE_NAME, required=True)
     sha256 = ma.fields.String(required=True, validate=validate.Regexp(r"^[0-9a-fA-F]{64}$"))
 
 
 class Source(ma.Schema):
     kind = ma.fields.String(required=True, validate=validate.OneOf(SOURCE_KINDS))
     resolution_id = ma.fields.UUID()
-    reference = Text(500)
+    reference = Text(values.REFERENCE)
 
 
 class Milestone(ma.Schema):
     due = ma.fields.Date(required=True)
     target_percent = ma.fields.Integer(required=True, strict=True, validate=validate.Range(0, 100))
-    description = ma.fields.String(load_default="", validate=validate.Length(max=500))
+    description = OptionalText(values.REFERENCE)
 
 
 class AssignTask(ma.Schema):
-    title = Text(200, required=True)
-    description = ma.fields.String(load_default="", validate=validate.Length(max=5000))
+    title = Text(values.TITLE, required=True)
+    description = OptionalText(values.LONG_TEXT)
     source = ma.fields.Nested(Source, required=True)
     category = ma.fields.String(load_default=None, allow_none=True, validate=validate.OneOf(CATEGORY_CODES))
     lead_unit = Unit(required=True)
-    co_units = ma.fields.List(Unit(), load_default=list)
+    co_units = Items(Unit(), values.MAX_CO_UNITS, load_default=list)
     deadline = ma.fields.Date(required=True)
-    milestones = ma.fields.List(ma.fields.Nested(Milestone), load_default=None)
+    milestones = Items(ma.fields.Nested(Milestone), values.MAX_MILESTONES, load_default=None)
     feedback_every = ma.fields.String(load_default=None, allow_none=True, validate=validate.OneOf(FEEDBACK_MONTHS))
 
 
 class ReportProgress(ma.Schema):
     percent = ma.fields.Integer(required=True, strict=True, validate=validate.Range(0, 100))
-    text = Text(5000, required=True)
-    evidence = ma.fields.List(ma.fields.Nested(Evidence), load_default=None)
+    text = Text(values.LONG_TEXT, required=True)
+    evidence = Items(ma.fields.Nested(Evidence), values.MAX_EVIDENCE, load_default=None)
 
 
 class RequestExtension(ma.Schema):
@@ -60,17 +111,17 @@ class RequestExtension(ma.Schema):
 
 class DecideExtension(ma.Schema):
     approved = ma.fields.Boolean(required=True, truthy={True}, falsy={False})
-    comment = ma.fields.String(load_default="", validate=validate.Length(max=2000))
+    comment = OptionalText(values.TEXT)
 
 
 class RequestCompletion(ma.Schema):
-    summary = Text(5000, required=True)
-    evidence = ma.fields.List(ma.fields.Nested(Evidence), load_default=None)
+    summary = Text(values.LONG_TEXT, required=True)
+    evidence = Items(ma.fields.Nested(Evidence), values.MAX_EVIDENCE, load_default=None)
 
 
 class DecideCompletion(ma.Schema):
     accepted = ma.fields.Boolean(required=True, truthy={True}, falsy={False})
-    comment = ma.fields.String(load_default="", validate=validate.Length(max=2000))
+    comment = OptionalText(values.TEXT)
 
 
 class Urge(ma.Schema):
@@ -78,12 +129,12 @@ class Urge(ma.Schema):
 
 
 class Comment(ma.Schema):
-    text = Text(5000, required=True)
+    text = Text(values.LONG_TEXT, required=True)
 
 
 class Reassign(ma.Schema):
     lead_unit = Unit(required=True)
-    co_units = ma.fields.List(Unit(), required=True)
+    co_units = Items(Unit(), values.MAX_CO_UNITS, required=True)
     reason = Text(required=True)
 
 
@@ -92,7 +143,7 @@ class Cancel(ma.Schema):
 
 
 class AsOf(ma.Schema):
-    as_of = ma.fields.AwareDateTime(load_default=None)
+    as_of = Instant(load_default=None)
 
 
 class TaskFilter(AsOf):
@@ -108,11 +159,11 @@ class EventFilter(ma.Schema):
     limit = ma.fields.Integer(load_default=100, validate=validate.Range(1, 1000))
     unit = Unit(load_default=None)
     aggregate_id = ma.fields.UUID(load_default=None)
-    type = ma.fields.String(load_default=None, validate=validate.Length(max=100))
+    type = ma.fields.String(load_default=None, validate=TextRule(100))
 
 
 class IssueReport(ma.Schema):
-    narrative = Text(20000, required=True)
+    narrative = Text(values.NARRATIVE, required=True)
 
 
 class TaskState(ma.Schema):
@@ -140,24 +191,24 @@ class TaskState(ma.Schema):
 
 
 class NewUser(ma.Schema):
-    username = ma.fields.String(required=True, validate=validate.Length(min=2, max=40))
-    password = ma.fields.String(required=True, load_only=True, validate=validate.Length(min=8, max=256))
+    username = ma.fields.String(required=True, validate=[validate.Length(min=2, max=40), TextRule(40)])
+    password = ma.fields.String(required=True, load_only=True, validate=[validate.Length(min=8), TextRule(256)])
     unit = Unit(required=True)
     roles = ma.fields.List(ma.fields.String(validate=validate.OneOf(["office", "liaison", "supervisor", "admin"])),
-                           required=True, validate=validate.Length(min=1))
-    display_name = ma.fields.String(load_default="", validate=validate.Length(max=50))
+                           required=True, validate=validate.Length(min=1, max=4))
+    display_name = OptionalText(values.NAME)
 
 
 class Person(ma.Schema):
-    name = Text(50, required=True)
-    title = Text(100, required=True)
-    phone = ma.fields.String(load_default=None, allow_none=True, validate=validate.Length(max=30))
+    name = Text(values.NAME, required=True)
+    title = Text(values.SHORT, required=True)
+    phone = ma.fields.String(load_default=None, allow_none=True, validate=TextRule(values.PHONE, required=False))
     reason = Text(required=True)
 
 
 class ProposeTopic(ma.Schema):
-    title = Text(200, required=True)
-    background = ma.fields.String(load_default="", validate=validate.Length(max=5000))
+    title = Text(values.TITLE, required=True)
+    background = OptionalText(values.LONG_TEXT)
     proposed_by = Unit(load_default=None)
 
 
@@ -167,22 +218,22 @@ class DeclineTopic(ma.Schema):
 
 class ScheduleMeeting(ma.Schema):
     kind = ma.fields.String(required=True, validate=validate.OneOf(["plenary", "office"]))
-    title = Text(200, required=True)
+    title = Text(values.TITLE, required=True)
     date = ma.fields.Date(required=True)
-    location = Text(200, required=True)
-    chair = Text(100, required=True)
-    topics = ma.fields.List(ma.fields.UUID(), load_default=list)
+    location = Text(values.TITLE, required=True)
+    chair = Text(values.SHORT, required=True)
+    topics = Items(ma.fields.UUID(), values.MAX_AGENDA, load_default=list)
 
 
 class Absence(ma.Schema):
     unit = Unit(required=True)
-    reason = Text(200, required=True)
+    reason = Text(values.TITLE, required=True)
 
 
 class Attendance(ma.Schema):
-    present = ma.fields.List(Unit(), required=True, validate=validate.Length(min=1))
-    absent = ma.fields.List(ma.fields.Nested(Absence), load_default=list)
-    invited = ma.fields.List(Text(100), load_default=list)
+    present = ma.fields.List(Unit(), required=True, validate=validate.Length(min=1, max=values.MAX_ATTENDANCE))
+    absent = Items(ma.fields.Nested(Absence), values.MAX_ATTENDANCE, load_default=list)
+    invited = Items(Text(values.SHORT), values.MAX_INVITED, load_default=list)
 
 
 class Dissent(ma.Schema):
@@ -191,24 +242,25 @@ class Dissent(ma.Schema):
 
 
 class MinuteItem(ma.Schema):
-    title = Text(200, required=True)
-    text = Text(5000, required=True)
+    title = Text(values.TITLE, required=True)
+    text = Text(values.LONG_TEXT, required=True)
     category = ma.fields.String(required=True, validate=validate.OneOf(CATEGORY_CODES))
     outcome = ma.fields.String(required=True, validate=validate.OneOf(["agreed", "deferred"]))
-    dissent = ma.fields.List(ma.fields.Nested(Dissent), load_default=list)
+    dissent = Items(ma.fields.Nested(Dissent), values.MAX_DISSENT, load_default=list)
 
 
 class Minutes(ma.Schema):
-    number = Text(50, required=True)
-    summary = Text(10000, required=True)
-    items = ma.fields.List(ma.fields.Nested(MinuteItem), required=True, validate=validate.Length(min=1))
+    number = Text(values.MINUTES_NUMBER, required=True)
+    summary = Text(values.MINUTES, required=True)
+    items = ma.fields.List(ma.fields.Nested(MinuteItem), required=True,
+                           validate=validate.Length(min=1, max=values.MAX_MINUTE_ITEMS))
 
 
 class Correction(ma.Schema):
-    correction = Text(5000, required=True)
+    correction = Text(values.LONG_TEXT, required=True)
     reason = Text(required=True)
 
 
-class ResolutionFilter(ma.Schema):
+class ResolutionFilter(AsOf):
     meeting = ma.fields.UUID(load_default=None)
     category = ma.fields.String(load_default=None, validate=validate.OneOf(CATEGORY_CODES))

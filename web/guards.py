@@ -1,0 +1,101 @@
+"""What every API request must be before a view sees it: a JSON body within limits, known query parameters.
+
+A body that is not UTF-8, nests deeper than MAX_JSON_DEPTH, or holds text the domain would refuse
+anywhere (a lone surrogate, NUL, a control character — in a key too) is refused here, so that no
+such value can reach a handler, a log line or an error message. A query parameter the endpoint does
+not declare is a 422, not silence.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Flask, current_app, request
+from flask_smorest import abort
+
+from domain import values
+
+MAX_JSON_DEPTH = 32
+BODY_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+def register(app: Flask) -> None:
+    @app.before_request
+    def guard() -> None:
+        if not request.path.startswith("/api/"):
+            return
+        check_query()
+        if request.method in BODY_METHODS and request.is_json:
+            check_json_body()
+
+
+def declared_query(view: Any, method: str) -> set[str] | None:
+    """The query parameters a flask-smorest view declares; None for a view that is not one of ours."""
+    func = getattr(getattr(view, "view_class", None), method.lower(), None) or view
+    apidoc = getattr(func, "_apidoc", None)
+    if apidoc is None:
+        return None
+    declared: set[str] = set()
+    for parameter in apidoc.get("arguments", {}).get("parameters", []):
+        if parameter["in"] == "query":
+            schema = parameter["schema"]
+            schema = schema() if isinstance(schema, type) else schema
+            declared |= {f.data_key or name for name, f in schema.fields.items()}
+    return declared
+
+
+def check_query() -> None:
+    view = current_app.view_functions.get(request.endpoint or "")
+    declared = declared_query(view, request.method) if view else None
+    if declared is None:
+        return
+    unknown = sorted(set(request.args) - declared)
+    if unknown:
+        abort(422, message="unknown query parameter", errors={name[:100]: ["Unknown field."] for name in unknown})
+
+
+def check_json_body() -> None:
+    raw = request.get_data(cache=True)
+    if not raw:
+        return
+    try:
+        document = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        abort(400, message="the body is not UTF-8")
+    except RecursionError:
+        abort(400, message=f"the JSON body nests deeper than {MAX_JSON_DEPTH} levels")
+    except ValueError:
+        return  # malformed JSON: the arguments parser answers 400 in its own words
+    problems = _problems(document)
+    if problems:
+        abort(422, message="the input is invalid", errors=problems)
+
+
+def _problems(document: Any) -> dict[str, list[str]]:
+    """Every string in the document (keys included) checked against the text rule; depth bounded."""
+    found: dict[str, list[str]] = {}
+    stack: list[tuple[Any, str, int]] = [(document, "", 0)]
+    while stack and len(found) < 20:
+        node, path, depth = stack.pop()
+        if depth > MAX_JSON_DEPTH:
+            abort(400, message=f"the JSON body nests deeper than {MAX_JSON_DEPTH} levels")
+        if isinstance(node, dict):
+            for key, value in node.items():
+                where = f"{path}.{key}" if path else key
+                problem = values.text_problem(key)
+                if problem:
+                    found[_printable(path or "json")] = [f"a field name {problem}"]
+                    continue
+                stack.append((value, where, depth + 1))
+        elif isinstance(node, list):
+            stack.extend((value, f"{path}.{i}" if path else str(i), depth + 1) for i, value in enumerate(node))
+        elif isinstance(node, str):
+            problem = values.text_problem(node)
+            if problem:
+                found[_printable(path or "json")] = [problem]
+    return found
+
+
+def _printable(path: str) -> str:
+    return path[:200]
