@@ -2,9 +2,9 @@
 
 Each use case authorises its actor, then hands `_execute` a unit of `work` that runs the domain
 commands with the service clock's instant and returns what it changed. `_execute` saves those
-aggregates in one atomic `save()` together with the idempotency record when an Idempotency-Key was
-given; a save that loses an optimistic-concurrency race is retried from a fresh load a bounded
-number of times. Commands return an `Outcome` carrying the log position (notification id) they wrote.
+aggregates in one atomic `save()` together with the command's entry in the command log
+(coordination/recorder.py): exactly once, across conflicts, retries and lost acknowledgements.
+Commands return an `Outcome` carrying the log position (notification id) they wrote.
 """
 
 from __future__ import annotations
@@ -17,16 +17,18 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, TypeVar
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import structlog
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoding
+from eventsourcing.persistence import IntegrityError, InterfaceError, JSONTranscoder, OperationalError, Transcoding
 
 from coordination.clock import Clock, SystemClock
 from coordination.config import ConfigurationError
-from coordination.errors import ConcurrentChange, IdempotencyConflict
+from coordination.errors import ConcurrentChange, IdempotencyConflict, OutcomeUnknown
+from coordination.recorder import CommandEntry
+from domain import values
 from domain.actors import Actor
 from domain.errors import InvalidValue, NotFound
 from domain.idempotency import IdempotencyRecord
@@ -67,9 +69,9 @@ class Outcome:
 class CommandRunner(Application[UUID]):
     """The machinery under every use case of the ledger; PostgreSQL only."""
 
-    def __init__(self, env: dict[str, str] | None = None, *, clock: Clock | None = None, allow_memory: bool = False):
+    def __init__(self, env: dict[str, str] | None = None, *, clock: Clock | None = None):
         super().__init__(env)
-        if not allow_memory and self.factory.__class__.__module__ != "eventsourcing.postgres":
+        if self.factory.__class__.__module__ != "eventsourcing.postgres":
             raise ConfigurationError(
                 f"the ledger must store its events in PostgreSQL, not {self.factory.__class__.__module__}; "
                 "set DATABASE_URL or leave it unset for the embedded PostgreSQL"
@@ -82,52 +84,65 @@ class CommandRunner(Application[UUID]):
 
     def _execute(self, actor: Actor, command: str, arguments: dict[str, Any], work: Work,
                  idempotency_key: str | None = None) -> Outcome:
-        """Run `work` and save what it changed, atomically with the idempotency record; retry on conflict."""
+        """Run `work` and save what it changed atomically with the command's entry in the command log.
+
+        Every command carries an id: the client's Idempotency-Key, or one made here. A save that loses
+        an optimistic-concurrency race is retried from a fresh load. A save whose outcome is unknown
+        (the connection dropped around COMMIT; a retry ran into rows already there) is resolved by
+        looking the command up: found, its first answer is returned and nothing is applied again.
+        """
         fingerprint = fingerprint_of(command, arguments)
-        record_id = None
-        if idempotency_key is not None:
-            if not isinstance(idempotency_key, str) or not 1 <= len(idempotency_key) <= 200:
-                raise InvalidValue("Idempotency-Key", "must be 1–200 characters")
-            record_id = IdempotencyRecord.create_id(actor.username, idempotency_key)
+        if idempotency_key is None:
+            key, from_client = f"server:{uuid4().hex}", False
+        elif isinstance(idempotency_key, str) and 1 <= len(idempotency_key) <= values.KEY:
+            key, from_client = idempotency_key, True
+        else:
+            raise InvalidValue("Idempotency-Key", f"must be 1–{values.KEY} characters")
         for attempt in range(1, MAX_ATTEMPTS + 1):
-            if record_id is not None:
-                replay = self._replay(record_id, fingerprint)
+            if from_client or attempt > 1:
+                replay = self._replay(actor.username, key, fingerprint, legacy=from_client)
                 if replay is not None:
                     return replay
             at = self.clock.now()
             result, changed = work(at)
-            pending: list[Aggregate] = list(changed)
-            if record_id is not None:
-                pending.append(
-                    IdempotencyRecord(
-                        username=actor.username,
-                        key=idempotency_key,
-                        fingerprint=fingerprint,
-                        result=result,
-                        actor=actor.stamp(),
-                        at=at,
-                    )
-                )
+            entry = CommandEntry(username=actor.username, key=key, fingerprint=fingerprint, result=result, at=at)
             try:
-                recordings = self.save(*pending)
+                recordings = self.save(*changed, command=entry)
             except IntegrityError:
                 log.info("command.conflict_retry", command=command, attempt=attempt)
                 # Jittered exponential back-off, so that two steady writers stop colliding.
                 time.sleep(random.uniform(0, BACKOFF_SECONDS * 2**attempt))
                 continue
+            except (OperationalError, InterfaceError) as exc:
+                log.warning("command.outcome_unknown", command=command, error=str(exc)[:200])
+                try:
+                    replay = self._replay(actor.username, key, fingerprint, legacy=False)
+                except (OperationalError, InterfaceError):
+                    raise OutcomeUnknown(
+                        "the database went away while this change was being saved; whether it was recorded is "
+                        "not known. Repeat it with the same Idempotency-Key: it will be recorded once") from exc
+                if replay is not None:
+                    return replay
+                continue  # not committed: safe to run again
             position = max(r.notification.id for r in recordings) if recordings else self.position()
             log.info(command, actor=actor.username, unit=actor.unit, position=position)
             return Outcome(result=result, position=position)
         raise ConcurrentChange(f"{command}: another change to the same record won {MAX_ATTEMPTS} times; try again")
 
-    def _replay(self, record_id: UUID, fingerprint: str) -> Outcome | None:
-        try:
-            record = self.repository.get(record_id)
-        except AggregateNotFoundError:
+    def _replay(self, username: str, key: str, fingerprint: str, *, legacy: bool) -> Outcome | None:
+        """The first answer to this command, if it was recorded (command log; before it, an aggregate)."""
+        found = self.recorder.find_command(username, key)
+        if found is None and legacy:
+            try:
+                record = self.repository.get(IdempotencyRecord.create_id(username, key))
+            except AggregateNotFoundError:
+                record = None
+            found = (record.fingerprint, record.result) if record is not None else None
+        if found is None:
             return None
-        if record.fingerprint != fingerprint:
+        if found[0] != fingerprint:
             raise IdempotencyConflict("this Idempotency-Key was already used for a different request")
-        return Outcome(result=record.result, position=self.position(), replayed=True)
+        return Outcome(result=found[1], position=self.position(), replayed=True)
 
     def position(self) -> int:
         """The newest log position (0 for an empty log)."""

@@ -64,10 +64,11 @@ def eventsourcing_env(url: str, *, schema: str | None = None, create_table: bool
         "POSTGRES_USER": str(params.get("user") or "postgres"),
         "POSTGRES_PASSWORD": str(params.get("password") or ""),
         "POSTGRES_LOCK_TIMEOUT": "10",
-        "POSTGRES_CONNECT_TIMEOUT": "10",
+        "POSTGRES_CONNECT_TIMEOUT": "3",  # how long a command waits for a connection before 503
         "POSTGRES_POOL_SIZE": "2",
         "POSTGRES_MAX_OVERFLOW": "8",
         "CREATE_TABLE": "y" if create_table else "n",
+        "APPLICATION_RECORDER_TOPIC": "coordination.recorder:CommandLogRecorder",
     }
     if schema:
         env["POSTGRES_SCHEMA"] = schema

@@ -34,8 +34,16 @@ def start_of(day: date) -> datetime:
     return datetime.combine(day, time(0), SHANGHAI).astimezone(timezone.utc)
 
 
+END_OF_TIME = datetime.max.replace(tzinfo=timezone.utc)
+
+
 def deadline_end(deadline: date) -> datetime:
-    """The first instant after deadline date D: D+1 00:00 Asia/Shanghai."""
+    """The first instant after deadline date D: D+1 00:00 Asia/Shanghai.
+
+    Saturates at the end of the calendar, so a far date recorded before today's limits still compares.
+    """
+    if deadline >= date.max - timedelta(days=2):
+        return END_OF_TIME
     return start_of(deadline + timedelta(days=1))
 
 
@@ -70,6 +78,8 @@ def working_days_left(today: date, deadline: date, *, stop_after: int | None = N
 def add_months(instant: datetime, months: int) -> datetime:
     """The same wall-clock instant `months` calendar months later (clamped to the month's last day)."""
     local = instant.astimezone(SHANGHAI)
+    if local.year + months // 12 + 1 > 9998:
+        return END_OF_TIME
     month_index = local.month - 1 + months
     year, month = local.year + month_index // 12, month_index % 12 + 1
     next_month = date(year + (month == 12), month % 12 + 1, 1)

@@ -7,6 +7,7 @@ from uuid import UUID
 import psycopg
 
 from projections.eventlog import LoggedEvent
+from projections.storable import storable
 from projections.tracking import to_json
 
 
@@ -23,9 +24,10 @@ class AuditIndex:
     def apply_batch(self, conn: psycopg.Connection, events: list[LoggedEvent]) -> None:
         rows = []
         for event in events:
+            actor = storable(event.actor)
             rows.append((event.position, event.at, event.type, event.aggregate_type, event.aggregate_id,
-                         event.version, event.actor.get("username"), event.actor.get("unit"),
-                         sorted(self._units(conn, event)), to_json(event.data)))
+                         event.version, actor.get("username"), actor.get("unit"),
+                         storable(sorted(self._units(conn, event))), to_json(event.data)))
         with conn.cursor() as cur, cur.copy(
             "COPY audit_events (position, at, type, aggregate_type, aggregate_id, version, actor_username,"
             " actor_unit, units, data) FROM STDIN"

@@ -14,6 +14,7 @@ from eventsourcing.application import Application
 
 from projections.eventlog import LoggedEvent
 from projections.replay import Replayer
+from projections.storable import storable
 from projections.tracking import plain
 
 
@@ -36,8 +37,8 @@ class Registers:
             conn.execute(
                 "INSERT INTO resolutions (resolution_id, meeting_id, item, title, text, category, minutes_number,"
                 " adopted_at, position) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
-                (event.aggregate_id, d["meeting_id"], d["item"], d["title"], d["text"], d["category"],
-                 d["minutes_number"], event.at, event.position),
+                storable((event.aggregate_id, d["meeting_id"], d["item"], d["title"], d["text"], d["category"],
+                          d["minutes_number"], event.at, event.position)),
             )
 
     def _meeting(self, conn: psycopg.Connection, event: LoggedEvent) -> None:
@@ -51,8 +52,8 @@ class Registers:
             " ON CONFLICT (meeting_id) DO UPDATE SET status = EXCLUDED.status, attendance = EXCLUDED.attendance,"
             " minutes = EXCLUDED.minutes, issued_at = EXCLUDED.issued_at,"
             " corrections = meetings.corrections || EXCLUDED.corrections, position = EXCLUDED.position",
-            (m.id, m.kind, m.title, m.date, m.location, m.chair, m.status, list(m.topics),
-             Jsonb(plain(m.attendance)), Jsonb(plain(m.minutes)), m.issued_at, Jsonb(correction), event.position),
+            (*storable((m.id, m.kind, m.title, m.date, m.location, m.chair, m.status, list(m.topics))),
+             Jsonb(plain(m.attendance)), Jsonb(plain(m.minutes)), m.issued_at, Jsonb(plain(correction)), event.position),
         )
 
     def discard(self) -> None:

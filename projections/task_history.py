@@ -17,6 +17,7 @@ from eventsourcing.application import Application
 from domain.tasks import Task
 from projections.eventlog import LoggedEvent
 from projections.replay import Replayer
+from projections.storable import storable_text
 from projections.tracking import plain, to_json
 
 COLUMNS = (
@@ -78,7 +79,7 @@ def state_of(task: Task) -> dict[str, Any]:
     pending = task.pending_extension
     completion = task.completion or {}
     return {
-        "task_id": task.id, "version": task.version, "title": task.title, "category": task.category,
+        "task_id": task.id, "version": task.version, "title": storable_text(task.title), "category": task.category,
         "source": plain(task.source), "status": task.status, "lead_unit": task.lead_unit,
         "co_units": list(task.co_units), "acknowledged": sorted(task.acknowledged), "deadline": task.deadline,
         "effective_deadline": task.effective_deadline, "percent": task.percent,

@@ -20,6 +20,7 @@ import psycopg
 from eventsourcing.application import Application
 
 from projections.eventlog import EventLog, LoggedEvent
+from projections.storable import storable, storable_text
 
 BATCH = 500
 
@@ -83,8 +84,12 @@ def position_of(conn: psycopg.Connection, name: str) -> int:
 
 
 def to_json(data: dict[str, Any]) -> str:
-    """Event data as JSON: ids as strings, instants and dates in ISO 8601."""
-    return json.dumps(data, ensure_ascii=False, default=_json_default, sort_keys=True)
+    """Event data as JSON: ids as strings, instants and dates in ISO 8601; always storable in jsonb."""
+    text = json.dumps(data, ensure_ascii=False, default=_json_default, sort_keys=True)
+    if "\\u0000" in text or storable_text(text) is not text:
+        # Written before today's text rule: NUL and lone surrogates become U+FFFD (projections/storable.py).
+        text = json.dumps(storable(data), ensure_ascii=False, default=_json_default, sort_keys=True)
+    return text
 
 
 def plain(value: Any) -> Any:

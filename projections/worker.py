@@ -2,27 +2,34 @@
 
 A dropped LISTEN connection would otherwise stall the views silently (eventsourcing issue #305), so
 the worker wakes at least every `poll_seconds` whatever happens to the listener, and reconnects it.
+It never exits on a database error: it reconnects with back-off for as long as it takes. A view that
+fails on an event stops loudly — the worker logs and records the view, the event's position and the
+error (`/readyz` shows them), retries it with back-off, and keeps the other views going.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Sequence
 
 import psycopg
 import structlog
+from eventsourcing.application import Application
+from eventsourcing.persistence import InterfaceError, OperationalError
 from psycopg import sql
 
-from eventsourcing.application import Application
-
 from projections.audit import AuditIndex
+from projections.eventlog import EventLog
 from projections.registers import Registers
 from projections.task_history import TaskHistory
-from projections.eventlog import EventLog
 from projections.tracking import View, catch_up, position_of
 
 log = structlog.get_logger(__name__)
 CONNECT_TIMEOUT_SECONDS = 5
+MAX_BACKOFF_SECONDS = 30.0
+UNREACHABLE = (psycopg.OperationalError, psycopg.InterfaceError, OperationalError, InterfaceError)
+"""The database is absent or went away: not a view's fault."""
 
 
 def connect(url: str, *, schema: str | None = None, autocommit: bool = True) -> psycopg.Connection:
@@ -36,6 +43,14 @@ def all_views(ledger: Application) -> list[View]:
     return [AuditIndex(), TaskHistory(ledger), Registers(ledger)]
 
 
+class ViewFailed(Exception):
+    """A view could not apply the event at `position`; the view stays where it was."""
+
+    def __init__(self, view: str, position: int, error: BaseException):
+        super().__init__(f"view {view} failed on the event at log position {position}: {error!r}")
+        self.view, self.position, self.error = view, position, error
+
+
 class ProjectionWorker:
     def __init__(self, ledger: Application, url: str, schema: str | None, views: Sequence[View] | None = None,
                  poll_seconds: float = 2.0, batch_size: int = 500):
@@ -46,42 +61,94 @@ class ProjectionWorker:
         self.poll_seconds = poll_seconds
         self.batch_size = batch_size
         self.listener: psycopg.Connection | None = None
+        self.retry_at: dict[str, float] = {}
+        """Failed views and when to try them again (monotonic seconds)."""
+        self.backoff: dict[str, float] = {}
 
     def run(self, stop: threading.Event) -> None:
         """Until `stop` is set: catch up, then wait for a notification or the poll interval.
 
-        Any database error is logged and retried after the poll interval on a fresh connection, so a
-        restarted server or a killed backend never stops the worker for good.
+        Any failure to reach the database (connection refused, server restarting, killed backend, pool
+        timeout) is logged and retried on a fresh connection with back-off: the worker never exits on it.
         """
         conn: psycopg.Connection | None = None
+        delay = self.poll_seconds
         while not stop.is_set():
             try:
                 if conn is None or conn.closed:
                     conn = connect(self.url, schema=self.schema, autocommit=True)
                 self.catch_up_all(conn)
-            except psycopg.Error as exc:
-                log.error("projection.failed", error=str(exc))
-                if conn is not None:
-                    conn.close()
+                delay = self.poll_seconds
+            except Exception as exc:  # the database is unreachable or went away: reconnect, never exit
+                log.error("projection.database_unreachable", error=f"{type(exc).__name__}: {exc}"[:500],
+                          retry_in=round(delay, 1))
+                _close(conn)
                 conn = None
-                stop.wait(self.poll_seconds)
+                stop.wait(delay)
+                delay = min(delay * 2, MAX_BACKOFF_SECONDS)
                 continue
             self.wait(stop)
-        if conn is not None:
-            conn.close()
+        _close(conn)
         self.close_listener()
 
     def catch_up_all(self, conn: psycopg.Connection) -> int:
         total = 0
         head = EventLog(self.ledger).position()
         for view in self.views:
-            applied = catch_up(self.ledger, conn, view, batch_size=self.batch_size)
+            if self.retry_at.get(view.name, 0) > time.monotonic():
+                continue
+            try:
+                applied = self.catch_up_view(conn, view)
+            except ViewFailed as failed:
+                self.stopped(conn, failed)
+                continue
             total += applied
             if applied:
                 position = position_of(conn, view.name)
                 log.info("projection.caught_up", view=view.name, applied=applied, position=position,
                          lag=max(head - position, 0))
         return total
+
+    def catch_up_view(self, conn: psycopg.Connection, view: View) -> int:
+        """Catch one view up; on an error that is not the database's absence, find the event that fails."""
+        try:
+            applied = catch_up(self.ledger, conn, view, batch_size=self.batch_size)
+        except UNREACHABLE:
+            raise
+        except Exception:
+            # Apply one event at a time to name the one that fails (the good ones before it commit).
+            applied = 0
+            while True:
+                position = position_of(conn, view.name)
+                try:
+                    step = catch_up(self.ledger, conn, view, batch_size=1, limit=1)
+                except UNREACHABLE:
+                    raise
+                except Exception as exc:
+                    raise ViewFailed(view.name, _next_position(self.ledger, position), exc) from exc
+                if not step:
+                    break
+                applied += step
+        if view.name in self.retry_at:
+            self.recovered(conn, view.name)
+        return applied
+
+    def stopped(self, conn: psycopg.Connection, failed: ViewFailed) -> None:
+        delay = min(self.backoff.get(failed.view, self.poll_seconds) * 2, MAX_BACKOFF_SECONDS)
+        self.backoff[failed.view] = delay
+        self.retry_at[failed.view] = time.monotonic() + delay
+        log.error("projection.view_stopped", view=failed.view, position=failed.position,
+                  error=repr(failed.error)[:1000], retry_in=round(delay, 1))
+        conn.execute("INSERT INTO projection_tracking (name) VALUES (%s) ON CONFLICT DO NOTHING", (failed.view,))
+        conn.execute("UPDATE projection_tracking SET error = %s, error_position = %s, error_at = now() WHERE name = %s",
+                     (repr(failed.error)[:1000], failed.position, failed.view))
+
+    def recovered(self, conn: psycopg.Connection, name: str) -> None:
+        self.retry_at.pop(name, None)
+        self.backoff.pop(name, None)
+        conn.execute("UPDATE projection_tracking SET error = NULL, error_position = NULL, error_at = NULL"
+                     " WHERE name = %s", (name,))
+        log.info("projection.view_resumed", view=name)
 
     def wait(self, stop: threading.Event) -> None:
         try:
@@ -96,23 +163,83 @@ class ProjectionWorker:
             stop.wait(self.poll_seconds)
 
     def close_listener(self) -> None:
-        if self.listener is not None:
-            try:
-                self.listener.close()
-            except psycopg.Error:
-                pass
-            self.listener = None
+        _close(self.listener)
+        self.listener = None
+
+
+def _close(conn: psycopg.Connection | None) -> None:
+    if conn is not None:
+        try:
+            conn.close()
+        except psycopg.Error:
+            pass
+
+
+def _next_position(ledger: Application, after: int) -> int:
+    """The log position of the first event after `after` (what a view failed on)."""
+    try:
+        found = ledger.recorder.select_notifications(start=after + 1, limit=1)
+    except Exception:
+        return after + 1
+    return found[0].id if found else after + 1
 
 
 def rebuild(ledger: Application, url: str, schema: str | None, view: View, *, batch_size: int = 500,
             progress: Callable[[int], None] | None = None) -> int:
-    """Empty the view's tables, forget its position, and apply the whole log again."""
+    """Apply the whole log to fresh copies of the view's tables, then swap them in in one transaction.
+
+    Until the swap the old tables keep serving; a rebuild that fails leaves them as they were. The
+    swap locks the view's tracking row (so a running worker's batch waits), applies what arrived
+    meanwhile, and replaces each table, keeping the names of its indexes.
+    """
     discard = getattr(view, "discard", None)
     if discard is not None:
         discard()
     with connect(url, schema=schema, autocommit=True) as conn:
-        with conn.transaction():
-            for table in view.tables:
-                conn.execute(sql.SQL("TRUNCATE {}").format(sql.Identifier(table)))
-            conn.execute("DELETE FROM projection_tracking WHERE name = %s", (view.name,))
-        return catch_up(ledger, conn, view, batch_size=batch_size, progress=progress)
+        main = conn.execute("SELECT current_schema()").fetchone()[0]
+        scratch = f"rebuild_{view.name}_{main}"[:63]
+        conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(scratch)))
+        conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(scratch)))
+        try:
+            for table in (*view.tables, "projection_tracking"):
+                conn.execute(sql.SQL("CREATE TABLE {}.{} (LIKE {}.{} INCLUDING ALL)").format(
+                    sql.Identifier(scratch), sql.Identifier(table), sql.Identifier(main), sql.Identifier(table)))
+            with psycopg.connect(url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_SECONDS,
+                                 options=f"-c search_path={scratch},{main}") as fresh:
+                applied = catch_up(ledger, fresh, view, batch_size=batch_size, progress=progress)
+                with fresh.transaction():
+                    fresh.execute(sql.SQL("INSERT INTO {}.projection_tracking (name) VALUES (%s) ON CONFLICT DO NOTHING")
+                                  .format(sql.Identifier(main)), (view.name,))
+                    fresh.execute(sql.SQL("SELECT 1 FROM {}.projection_tracking WHERE name = %s FOR UPDATE")
+                                  .format(sql.Identifier(main)), (view.name,))
+                    applied += catch_up(ledger, fresh, view, batch_size=batch_size, progress=progress)
+                    for table in view.tables:
+                        _swap_table(fresh, scratch, main, table)
+                    fresh.execute(sql.SQL("UPDATE {}.projection_tracking SET position = %s, updated_at = now(),"
+                                          " error = NULL, error_position = NULL, error_at = NULL WHERE name = %s")
+                                  .format(sql.Identifier(main)), (position_of(fresh, view.name), view.name))
+        except BaseException:
+            if discard is not None:
+                discard()
+            raise
+        finally:
+            conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(scratch)))
+    return applied
+
+
+def _swap_table(conn: psycopg.Connection, scratch: str, main: str, table: str) -> None:
+    """Replace main.table by scratch.table, giving the new table's indexes the old ones' names."""
+    def indexes(schema: str) -> dict[str, str]:
+        rows = conn.execute("SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = %s AND tablename = %s",
+                            (schema, table)).fetchall()
+        return {(definition.startswith("CREATE UNIQUE"), definition.split(" USING ", 1)[1]): name
+                for name, definition in rows}
+
+    old, new = indexes(main), indexes(scratch)
+    conn.execute(sql.SQL("DROP TABLE {}.{}").format(sql.Identifier(main), sql.Identifier(table)))
+    conn.execute(sql.SQL("ALTER TABLE {}.{} SET SCHEMA {}").format(
+        sql.Identifier(scratch), sql.Identifier(table), sql.Identifier(main)))
+    for shape, name in new.items():
+        if shape in old and old[shape] != name:
+            conn.execute(sql.SQL("ALTER INDEX {}.{} RENAME TO {}").format(
+                sql.Identifier(main), sql.Identifier(name), sql.Identifier(old[shape])))

@@ -21,6 +21,8 @@ from coordination.logs import configure_logging
 
 log = structlog.get_logger("web.request")
 MAX_BODY_BYTES = 1024 * 1024
+POOL_TIMEOUT_SECONDS = 3
+"""How long a request waits for a database connection before it answers 503."""
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -48,11 +50,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     runtime = open_ledger(settings)
     app.extensions["ledger"] = app.config.get("LEDGER") or runtime.ledger
     search_path = {"options": f"-c search_path={runtime.schema}"} if runtime.schema else {}
-    app.extensions["pool"] = ConnectionPool(runtime.url, min_size=1, max_size=8, open=True,
-                                            kwargs={"autocommit": True, **search_path})
+    app.extensions["pool"] = ConnectionPool(
+        runtime.url, min_size=1, max_size=8, open=True, timeout=POOL_TIMEOUT_SECONDS,
+        check=ConnectionPool.check_connection,  # a connection that died with a database restart is replaced
+        kwargs={"autocommit": True, "connect_timeout": POOL_TIMEOUT_SECONDS, **search_path})
     app.json.ensure_ascii = False
 
-    from web import api_meetings, api_reads, api_tasks, auth, errors, guards, pages
+    from web import api_meetings, api_reads, api_tasks, auth, errors, guards, operations, pages
 
     class LedgerApi(Api):
         ERROR_SCHEMA = errors.ContractError
@@ -65,6 +69,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     api.register_blueprint(api_reads.blp)
     api.register_blueprint(api_meetings.blp)
     app.register_blueprint(pages.blp)
+    app.register_blueprint(operations.blp)
     csrf = CSRFProtect(app)  # forms of the pages; the API authenticates by bearer token instead
     for blueprint in (auth.blp, api_tasks.blp, api_reads.blp, api_meetings.blp):
         csrf.exempt(blueprint)

@@ -1,11 +1,11 @@
 """Pages for people (zh-CN): home, login and logout with a session cookie (CSRF-protected forms), the
-unit board; and the health check."""
+unit board."""
 
 from __future__ import annotations
 
 from functools import wraps
 
-from flask import Blueprint, abort, current_app, g, redirect, render_template, render_template_string, request, session, url_for
+from flask import Blueprint, abort, g, redirect, render_template, render_template_string, request, session, url_for
 
 from coordination.errors import AuthenticationFailed
 from coordination.authorization import require_board_reader
@@ -112,14 +112,3 @@ def board():
     return render_template("board.html", board=data, actor=actor, unit_name=UNITS_BY_CODE[actor.unit].short_name,
                            unit_title=UNITS_BY_CODE[unit].name, group_name=ledger().group().name,
                            status_names=STATUS_NAMES, light_names=LIGHT_NAMES)
-
-
-@blp.get("/healthz")
-def healthz():
-    """200 when this process can reach the database."""
-    try:
-        current_app.extensions["ledger"].position()
-    except Exception as exc:  # any failure to reach the store is "not healthy", never a 500 page
-        current_app.logger.warning("healthz.failed: %s", type(exc).__name__)
-        return {"status": "unavailable"}, 503
-    return {"status": "ok"}

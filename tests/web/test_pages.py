@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from web import create_app
@@ -11,14 +13,15 @@ pytestmark = pytest.mark.db
 
 @pytest.fixture
 def client(runtime):
-    app = create_app({"TESTING": True, "SETTINGS": runtime.settings, "LEDGER": runtime.ledger})
+    settings = dataclasses.replace(runtime.settings, schema=runtime.schema)
+    app = create_app({"TESTING": True, "SETTINGS": settings, "LEDGER": runtime.ledger})
     return app.test_client()
 
 
 def test_healthz_answers_ok_when_the_database_is_reachable(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.get_json() == {"status": "ok"}
+    assert response.get_json()["status"] == "ok" and response.get_json()["database"] == "ok"
 
 
 def test_the_home_page_shows_the_group_and_its_26_units_in_chinese(client):
