@@ -26,7 +26,7 @@ from eventsourcing.persistence import IntegrityError, InterfaceError, JSONTransc
 
 from coordination.clock import Clock, SystemClock
 from coordination.config import ConfigurationError
-from coordination.errors import ConcurrentChange, IdempotencyConflict, OutcomeUnknown
+from coordination.errors import ConcurrentChange, IdempotencyConflict, OutcomeUnknown, StoreUnavailable
 from coordination.recorder import CommandEntry
 from domain import values
 from domain.actors import Actor
@@ -98,6 +98,7 @@ class CommandRunner(Application[UUID]):
             key, from_client = idempotency_key, True
         else:
             raise InvalidValue("Idempotency-Key", f"must be 1–{values.KEY} characters")
+        unsaved: Exception | None = None
         for attempt in range(1, MAX_ATTEMPTS + 1):
             if from_client or attempt > 1:
                 replay = self._replay(actor.username, key, fingerprint, legacy=from_client)
@@ -123,10 +124,15 @@ class CommandRunner(Application[UUID]):
                         "not known. Repeat it with the same Idempotency-Key: it will be recorded once") from exc
                 if replay is not None:
                     return replay
-                continue  # not committed: safe to run again
+                unsaved = exc  # not committed: safe to run again
+                time.sleep(random.uniform(0, BACKOFF_SECONDS * 2**attempt))
+                continue
             position = max(r.notification.id for r in recordings) if recordings else self.position()
             log.info(command, actor=actor.username, unit=actor.unit, position=position)
             return Outcome(result=result, position=position)
+        if unsaved is not None:
+            raise StoreUnavailable("the database did not take this change, and nothing was recorded; try again "
+                                   "shortly") from unsaved
         raise ConcurrentChange(f"{command}: another change to the same record won {MAX_ATTEMPTS} times; try again")
 
     def _replay(self, username: str, key: str, fingerprint: str, *, legacy: bool) -> Outcome | None:
@@ -177,4 +183,4 @@ def fingerprint_of(command: str, arguments: dict[str, Any]) -> str:
     """What an Idempotency-Key is bound to: the command and its arguments, canonically."""
     canonical = json.dumps({"command": command, "arguments": arguments}, sort_keys=True, default=str,
                            ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()  # any text hashes

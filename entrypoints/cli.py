@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import os
 import sys
 from collections.abc import Sequence
 
@@ -38,7 +37,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     serve = commands.add_parser("serve", help="run the web server until SIGTERM or Ctrl-C")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument("--workers", type=int, default=None, help="default: 2 × CPU count + 1")
+    serve.add_argument("--workers", type=int, default=None, help="processes; default: CPU count + 1")
+    serve.add_argument("--threads", type=int, default=None, help="threads per process; default: 32")
 
     commands.add_parser("worker", help="run the projection worker until SIGTERM or Ctrl-C")
     rebuild = commands.add_parser("rebuild", help="rebuild views from the log, with progress")
@@ -154,68 +154,10 @@ def rebuild_views(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def persistent_secret(path) -> str:
-    """A random secret kept in `path` (mode 0600), made on first use."""
-    import secrets
-
-    if path.exists():
-        return path.read_text().strip()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    value = secrets.token_urlsafe(48)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as f:
-        f.write(value)
-    return value
-
-
 def serve_forever(settings: Settings, args: argparse.Namespace) -> int:
-    from gunicorn.app.base import BaseApplication
+    from entrypoints.serve import serve
 
-    from coordination.clock import SystemClock
-    from entrypoints.demo import DEMO_PASSWORD, DEMO_USERS
-    from coordination.logs import gunicorn_logger_class
-    from coordination.storage import database_url, redact
-
-    # Fix what every process must share before gunicorn forks: the database and the clock's offset.
-    url = database_url(settings)
-    os.environ["DATABASE_URL"] = url
-    SystemClock.from_settings(settings).export_offset()
-    if not settings.secret_key:
-        # Every worker must sign sessions with the same key; keep it across restarts too.
-        os.environ["SECRET_KEY"] = persistent_secret(settings.data_dir / "secret_key")
-    workers = args.workers or (2 * (os.cpu_count() or 1) + 1)
-
-    class Server(BaseApplication):
-        def load_config(self) -> None:
-            self.cfg.set("bind", f"{args.host}:{args.port}")
-            self.cfg.set("workers", workers)
-            self.cfg.set("preload_app", False)
-            self.cfg.set("accesslog", None)
-            self.cfg.set("logger_class", gunicorn_logger_class())
-
-        def load(self):
-            from web import create_app
-
-            return create_app()
-
-    print(f"协调机制台账 运行于 http://{args.host}:{args.port}/ (数据库 {redact(url)},{workers} 个进程)")
-    print(f"演示账号(密码均为 {DEMO_PASSWORD}):")
-    for user, display_name in DEMO_USERS[:3] + [DEMO_USERS[3 + UNIT_CODES.index("finance")]]:
-        print(f"  {user.username:<24} {display_name}")
-    print("  <单位代码>-liaison          各成员单位联络员,如 education-liaison")
-    print("按 Ctrl-C 停止。", flush=True)
-    import subprocess
-
-    worker = subprocess.Popen([sys.executable, "-m", "entrypoints.cli", "worker"], env=os.environ.copy())
-    try:
-        Server().run()
-    finally:
-        worker.terminate()
-        try:
-            worker.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-    return 0
+    return serve(settings, host=args.host, port=args.port, workers=args.workers, threads=args.threads)
 
 
 if __name__ == "__main__":

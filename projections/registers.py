@@ -1,8 +1,9 @@
-"""Registers: meetings, minutes and resolutions, and the chain meeting → resolution → task → evidence →
-verification, readable both ways."""
+"""Registers: meetings, minutes and resolutions — now or as of any instant — and the chain meeting →
+resolution → task → evidence → verification, readable both ways."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -13,6 +14,7 @@ from psycopg.types.json import Jsonb
 from eventsourcing.application import Application
 
 from projections.eventlog import LoggedEvent
+from projections.queries import states_at
 from projections.replay import Replayer
 from projections.storable import storable
 from projections.tracking import plain
@@ -20,7 +22,7 @@ from projections.tracking import plain
 
 class Registers:
     name = "registers"
-    tables = ("meetings", "resolutions")
+    tables = ("meetings", "resolutions", "meeting_versions")
 
     def __init__(self, ledger: Application):
         self.replayer = Replayer(ledger)
@@ -55,6 +57,11 @@ class Registers:
             (*storable((m.id, m.kind, m.title, m.date, m.location, m.chair, m.status, list(m.topics))),
              Jsonb(plain(m.attendance)), Jsonb(plain(m.minutes)), m.issued_at, Jsonb(plain(correction)), event.position),
         )
+        # The state just written is also a version, valid from this event until the meeting's next one.
+        conn.execute("UPDATE meeting_versions SET valid_to = %s WHERE meeting_id = %s AND valid_to IS NULL",
+                     (event.at, m.id))
+        conn.execute("INSERT INTO meeting_versions SELECT *, %s, %s, NULL FROM meetings WHERE meeting_id = %s",
+                     (event.version, event.at, m.id))
 
     def discard(self) -> None:
         self.replayer.discard()
@@ -66,25 +73,38 @@ def _rows(conn: psycopg.Connection, sql: str, args: tuple[Any, ...] = ()) -> lis
         return cur.execute(sql, args).fetchall()
 
 
-def meetings(conn: psycopg.Connection) -> list[dict[str, Any]]:
-    """The meeting register, newest first."""
-    return [_meeting_out(m) for m in _rows(conn, "SELECT * FROM meetings ORDER BY date DESC, title")]
+def _meetings_at(as_of: datetime | None) -> tuple[str, tuple[Any, ...]]:
+    """The meetings as they stood at `as_of` (None: now), as a FROM clause and its arguments."""
+    if as_of is None:
+        return "meetings", ()
+    return ("(SELECT * FROM meeting_versions WHERE tstzrange(valid_from, valid_to, '[)') @> %s::timestamptz)"
+            " AS meetings", (as_of,))
 
 
-def meeting(conn: psycopg.Connection, meeting_id: UUID | str) -> dict[str, Any] | None:
+def meetings(conn: psycopg.Connection, as_of: datetime | None = None) -> list[dict[str, Any]]:
+    """The meeting register, newest first (as of an instant, if given)."""
+    source, args = _meetings_at(as_of)
+    return [_meeting_out(m) for m in _rows(conn, f"SELECT * FROM {source} ORDER BY date DESC, title", args)]
+
+
+def meeting(conn: psycopg.Connection, meeting_id: UUID | str, as_of: datetime | None = None) -> dict[str, Any] | None:
     """One meeting with its minutes, corrections and the resolutions it adopted (each with its tasks)."""
-    found = _rows(conn, "SELECT * FROM meetings WHERE meeting_id = %s", (str(meeting_id),))
+    source, args = _meetings_at(as_of)
+    found = _rows(conn, f"SELECT * FROM {source} WHERE meeting_id = %s", (*args, str(meeting_id)))
     if not found:
         return None
     result = _meeting_out(found[0])
-    result["resolutions"] = resolutions(conn, meeting_id=str(meeting_id))
+    result["resolutions"] = resolutions(conn, meeting_id=str(meeting_id), as_of=as_of)
     return result
 
 
-def resolutions(conn: psycopg.Connection, *, meeting_id: str | None = None,
-                category: str | None = None) -> list[dict[str, Any]]:
-    """议定事项台账, each with the tasks it was split into (their current state)."""
+def resolutions(conn: psycopg.Connection, *, meeting_id: str | None = None, category: str | None = None,
+                as_of: datetime | None = None) -> list[dict[str, Any]]:
+    """议定事项台账, each with the tasks it was split into (their state now, or as of an instant)."""
     clauses, args = ["TRUE"], []
+    if as_of is not None:
+        clauses.append("adopted_at <= %s")
+        args.append(as_of)
     if meeting_id is not None:
         clauses.append("meeting_id = %s")
         args.append(meeting_id)
@@ -93,10 +113,11 @@ def resolutions(conn: psycopg.Connection, *, meeting_id: str | None = None,
         args.append(category)
     rows = _rows(conn, f"SELECT * FROM resolutions WHERE {' AND '.join(clauses)} ORDER BY adopted_at, item",
                  tuple(args))
-    tasks = _rows(conn, "SELECT task_id, title, status, lead_unit, co_units, effective_deadline,"
-                        " source->>'resolution_id' AS resolution_id FROM tasks_now"
-                        " WHERE source->>'resolution_id' = ANY(%s) ORDER BY title",
-                  ([str(r["resolution_id"]) for r in rows],))
+    tasks = sorted(states_at(conn, as_of, select="task_id, title, status, lead_unit, co_units, effective_deadline,"
+                                                  " source->>'resolution_id' AS resolution_id",
+                             where="source->>'resolution_id' = ANY(%s)",
+                             params=([str(r["resolution_id"]) for r in rows],)),
+                   key=lambda t: (t["title"], t["task_id"]))
     by_resolution: dict[str, list[dict[str, Any]]] = {}
     for t in tasks:
         by_resolution.setdefault(t["resolution_id"], []).append({
@@ -134,11 +155,13 @@ def task_chain(conn: psycopg.Connection, task_id: UUID | str) -> dict[str, Any] 
             "evidence": evidence, "verification": verification}
 
 
-def resolutions_by_id(conn: psycopg.Connection, resolution_id: str) -> list[dict[str, Any]]:
+def resolutions_by_id(conn: psycopg.Connection, resolution_id: str,
+                      as_of: datetime | None = None) -> list[dict[str, Any]]:
     rows = _rows(conn, "SELECT meeting_id FROM resolutions WHERE resolution_id = %s", (resolution_id,))
     if not rows:
         return []
-    return [r for r in resolutions(conn, meeting_id=str(rows[0]["meeting_id"])) if r["id"] == resolution_id]
+    return [r for r in resolutions(conn, meeting_id=str(rows[0]["meeting_id"]), as_of=as_of)
+            if r["id"] == resolution_id]
 
 
 def _meeting_out(m: dict[str, Any]) -> dict[str, Any]:

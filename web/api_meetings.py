@@ -80,22 +80,24 @@ def schedule_meeting(body):
 
 
 @blp.route("/meetings", methods=["GET"])
+@blp.arguments(schemas.AsOf, location="query")
 @blp.response(200)
-def list_meetings():
-    """会议台账."""
+def list_meetings(query):
+    """会议台账, now or as of an instant."""
     with views() as conn:
-        return registers.meetings(conn)
+        return registers.meetings(conn, as_of=query["as_of"])
 
 
 @blp.route("/meetings/<meeting_id>", methods=["GET"])
+@blp.arguments(schemas.AsOf, location="query")
 @blp.response(200)
-def get_meeting(meeting_id):
-    """One meeting with minutes, corrections and resolutions (each with its tasks)."""
+def get_meeting(query, meeting_id):
+    """One meeting with minutes, corrections and resolutions (each with its tasks), now or as of an instant."""
     ledger().meeting(meeting_id)  # 404 for an unknown id
     with views(up_to_date=True) as conn:
-        found = registers.meeting(conn, meeting_id)
+        found = registers.meeting(conn, meeting_id, as_of=query["as_of"])
     if found is None:
-        raise NotFound(f"no meeting {meeting_id}")
+        raise NotFound(f"meeting {meeting_id} did not exist at {query['as_of']}")
     return found
 
 
@@ -137,18 +139,19 @@ def list_resolutions(query):
     """议定事项台账, each with its tasks."""
     with views() as conn:
         return registers.resolutions(conn, meeting_id=str(query["meeting"]) if query["meeting"] else None,
-                                     category=query["category"])
+                                     category=query["category"], as_of=query["as_of"])
 
 
 @blp.route("/resolutions/<resolution_id>", methods=["GET"])
+@blp.arguments(schemas.AsOf, location="query")
 @blp.response(200)
-def get_resolution(resolution_id):
-    """One resolution with its tasks."""
+def get_resolution(query, resolution_id):
+    """One resolution with its tasks, now or as of an instant."""
     resolution = ledger().resolution(resolution_id)  # 404 for an unknown id
     with views(up_to_date=True) as conn:
-        found = registers.resolutions_by_id(conn, str(resolution.id))
+        found = registers.resolutions_by_id(conn, str(resolution.id), as_of=query["as_of"])
     if not found:
-        raise NotFound(f"no resolution {resolution_id}")
+        raise NotFound(f"resolution {resolution_id} did not exist at {query['as_of']}")
     return found[0]
 
 

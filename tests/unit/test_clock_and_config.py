@@ -69,7 +69,7 @@ def test_passwords_are_hidden_in_messages():
 def test_serve_keeps_one_secret_for_all_workers_across_restarts(tmp_path):
     import stat
 
-    from entrypoints.cli import persistent_secret
+    from entrypoints.serve import persistent_secret
 
     first = persistent_secret(tmp_path / "var" / "secret_key")
     assert len(first) >= 48 and persistent_secret(tmp_path / "var" / "secret_key") == first

@@ -3,10 +3,25 @@
 from __future__ import annotations
 
 import dataclasses
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
 import threading
+import time
+import urllib.error
+import urllib.request
+import uuid
+from datetime import datetime
 
 import pytest
 
+from coordination.bootstrap import initialise
+from coordination.clock import ManualClock
+from coordination.config import Settings
+from coordination.storage import connect
 from projections.worker import ProjectionWorker
 from tests.conftest import ADMIN
 from web import create_app
@@ -60,3 +75,92 @@ class Api:
 @pytest.fixture
 def api(app):
     return Api(app.test_client())
+
+
+# --- `coordination serve` as a subprocess on a free loopback port ---------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Http:
+    def __init__(self, base: str):
+        self.base = base
+        self.tokens: dict[str, str] = {}
+
+    def __call__(self, method: str, path: str, user: str | None = None, body=None, headers=None):
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(self.base + path, data=data, method=method, headers=headers or {})
+        if data is not None:
+            request.add_header("Content-Type", "application/json")
+        if user:
+            request.add_header("Authorization", f"Bearer {self.login(user)}")
+        try:
+            with urllib.request.urlopen(request, timeout=20) as response:
+                raw = response.read()
+                return response.status, (json.loads(raw) if raw else None), dict(response.headers)
+        except urllib.error.HTTPError as error:
+            raw = error.read()
+            return error.code, (json.loads(raw) if raw else None), dict(error.headers)
+
+    def login(self, user: str) -> str:
+        if user not in self.tokens:
+            status, body, _ = self("POST", "/api/v1/auth/token", body={"username": user, "password": PASSWORD})
+            assert status == 201, body
+            self.tokens[user] = body["token"]
+        return self.tokens[user]
+
+
+@pytest.fixture
+def server(request, database_url, tmp_path):
+    schema = "test_" + uuid.uuid4().hex[:12]
+    settings = Settings(database_url=database_url, schema=schema, data_dir=tmp_path, clock_start=None,
+                        clock_offset_ms=None, secret_key="e2e")
+    runtime = initialise(settings, clock=ManualClock(datetime.fromisoformat("2026-03-01T09:00:00+08:00")))
+    for username, unit, role in [("office1", "culture-tourism", "office"), ("dukao1", "supervision-office", "supervisor"),
+                                 ("fin", "finance", "liaison"), ("edu", "education", "liaison")]:
+        runtime.ledger.register_user(ADMIN, username=username, password=PASSWORD, unit=unit, roles=[role])
+    runtime.ledger.close()
+    port = free_port()
+    env = {**os.environ, "DATABASE_URL": database_url, "COORDINATION_SCHEMA": schema,
+           "COORDINATION_CLOCK_START": "2026-03-02T09:00:00+08:00", "SECRET_KEY": "e2e"}
+    env.pop("COORDINATION_CLOCK_OFFSET_MS", None)
+    log = open(tmp_path / "serve.log", "w")
+    proc = subprocess.Popen([sys.executable, "-m", "entrypoints.cli", "serve", "--port", str(port), "--workers", "3"],
+                            env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    http = Http(f"http://127.0.0.1:{port}")
+    http.process, http.log_path = proc, tmp_path / "serve.log"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if http("GET", "/healthz")[0] == 200:
+                break
+        except (urllib.error.URLError, ConnectionError):
+            time.sleep(0.2)
+    else:
+        pytest.fail("the server did not come up: " + (tmp_path / "serve.log").read_text()[-2000:])
+    yield http
+    os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=20)
+    finally:
+        log.close()
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+        with connect(database_url, autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+    assert proc.returncode == 0, (tmp_path / "serve.log").read_text()[-2000:]
+    if request.node.get_closest_marker("serve_log_checked") is None:
+        return
+    lines = [line for line in (tmp_path / "serve.log").read_text().splitlines() if line.startswith("{")]
+    records = [json.loads(line) for line in lines]
+    assert any(r.get("logger", "").startswith("gunicorn") for r in records), "gunicorn logs in the same format"
+    requests = [r for r in records if r.get("event") == "request"]
+    assert requests and all({"request_id", "status", "ms"} <= set(r) for r in requests)
+    assert any(r.get("user") == "fin" and r.get("unit") == "finance" for r in requests)
+    text = (tmp_path / "serve.log").read_text()
+    assert PASSWORD not in text and "Bearer" not in text
+    assert http.tokens and not any(token in text for token in http.tokens.values())
