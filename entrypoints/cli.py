@@ -7,12 +7,15 @@ operation (with the reason on stderr), 2 on a usage error.
 from __future__ import annotations
 
 import argparse
+import os
 import getpass
 import sys
 from collections.abc import Sequence
 
 from coordination.config import ConfigurationError, Settings
 from coordination.logs import configure_logging
+
+SUPERVISOR_VARIABLE = "COORDINATION_WORKER_PARENT"
 from domain.actors import ROLES, SYSTEM
 from domain.errors import DomainError
 from domain.charter import UNIT_CODES
@@ -38,7 +41,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=None, help="processes; default: CPU count + 1")
-    serve.add_argument("--threads", type=int, default=None, help="threads per process; default: 32")
+    serve.add_argument("--threads", type=int, default=None, help="threads per process; default: 64")
 
     commands.add_parser("worker", help="run the projection worker until SIGTERM or Ctrl-C")
     rebuild = commands.add_parser("rebuild", help="rebuild views from the log, with progress")
@@ -115,6 +118,9 @@ def run_worker(settings: Settings, args: argparse.Namespace) -> int:
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
+    supervisor = int(os.environ.get(SUPERVISOR_VARIABLE) or 0)
+    if supervisor:  # started by `serve`: stop when serve is gone, even if it was killed outright
+        threading.Thread(target=_stop_without_parent, args=(supervisor, stop), daemon=True).start()
     print("投影进程已启动 / projection worker started", flush=True)
     try:
         ProjectionWorker(runtime.ledger, runtime.url, runtime.schema,
@@ -123,6 +129,12 @@ def run_worker(settings: Settings, args: argparse.Namespace) -> int:
         runtime.ledger.close()
     print("投影进程已停止 / projection worker stopped", flush=True)
     return 0
+
+
+def _stop_without_parent(parent: int, stop) -> None:
+    while not stop.wait(1.0):
+        if os.getppid() != parent:
+            stop.set()
 
 
 def rebuild_views(settings: Settings, args: argparse.Namespace) -> int:

@@ -2,8 +2,9 @@
 
 gunicorn runs the app in `workers` processes of `threads` threads each (the gthread worker): an idle
 or slow client holds at most one thread, never a whole process, so fifty of them do not stand in the
-way of a health check or a liaison (measured in tests/web/test_end_to_end.py). gunicorn restarts a
-web process that dies; a supervisor thread here does the same for the projection worker.
+way of a health check or a liaison (measured in tests/web/test_hardening.py). gunicorn restarts a
+web process that dies; a supervisor thread here does the same for the projection worker, which runs
+in a session of its own so that only the supervisor stops it.
 """
 
 from __future__ import annotations
@@ -21,7 +22,10 @@ from coordination.config import Settings
 from domain.charter import UNIT_CODES
 
 log = structlog.get_logger(__name__)
-THREADS = 32
+THREADS = 64
+"""Per process. gunicorn's gthread worker gives each new connection a thread for up to 5 s while it waits
+for the request (longer for a request that trickles in), so the threads must outnumber the idle and slow
+connections one process may be holding, or a health check queues behind them."""
 RESTART_BACKOFF_MAX = 30.0
 
 
@@ -53,7 +57,7 @@ class WorkerSupervisor:
     def _run(self) -> None:
         delay = 1.0
         while not self.stopping.is_set():
-            self.process = subprocess.Popen(self.command, env=self.env)
+            self.process = subprocess.Popen(self.command, env=self.env, start_new_session=True)
             log.info("projection.worker_started", pid=self.process.pid, restarts=self.restarts)
             code = self.process.wait()
             if self.stopping.is_set():
@@ -81,6 +85,7 @@ def serve(settings: Settings, *, host: str, port: int, workers: int | None, thre
     from coordination.clock import SystemClock
     from coordination.logs import gunicorn_logger_class
     from coordination.storage import database_url, redact
+    from entrypoints.cli import SUPERVISOR_VARIABLE
     from entrypoints.demo import DEMO_PASSWORD, DEMO_USERS
 
     # Fix what every process must share before gunicorn forks: the database and the clock's offset.
@@ -114,7 +119,8 @@ def serve(settings: Settings, *, host: str, port: int, workers: int | None, thre
         print(f"  {user.username:<24} {display_name}")
     print("  <单位代码>-liaison          各成员单位联络员,如 education-liaison")
     print("按 Ctrl-C 停止。", flush=True)
-    supervisor = WorkerSupervisor([sys.executable, "-m", "entrypoints.cli", "worker"], os.environ.copy())
+    supervisor = WorkerSupervisor([sys.executable, "-m", "entrypoints.cli", "worker"],
+                                  {**os.environ, SUPERVISOR_VARIABLE: str(os.getpid())})
     supervisor.start()
     try:
         Server().run()
