@@ -12,6 +12,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import psycopg
 import structlog
@@ -20,6 +21,7 @@ from eventsourcing.persistence import InterfaceError, OperationalError
 from psycopg import sql
 
 from projections.audit import AuditIndex
+from projections.chain import HashChain
 from projections.eventlog import EventLog
 from projections.registers import Registers
 from projections.task_history import TaskHistory
@@ -53,8 +55,12 @@ class ViewFailed(Exception):
 
 class ProjectionWorker:
     def __init__(self, ledger: Application, url: str, schema: str | None, views: Sequence[View] | None = None,
-                 poll_seconds: float = 2.0, batch_size: int = 500):
+                 poll_seconds: float = 2.0, batch_size: int = 500, chain: HashChain | None = None,
+                 checkpointer: Any = None):
         self.ledger = ledger
+        self.chain = chain or HashChain()
+        self.checkpointer = checkpointer
+        """Anything with `checkpoint_if_due(conn)` (coordination.signing.Checkpointer); None: no checkpoints."""
         self.url = url
         self.schema = schema
         self.views = list(views) if views is not None else all_views(ledger)
@@ -94,6 +100,9 @@ class ProjectionWorker:
     def catch_up_all(self, conn: psycopg.Connection) -> int:
         total = 0
         head = EventLog(self.ledger).position()
+        # The chain first: it reads raw rows, so a damaged event never stops it, and the sooner a row is
+        # chained the shorter the window in which it can be changed unseen.
+        self.chain.catch_up(conn, batch_size=self.batch_size)
         for view in self.views:
             if self.retry_at.get(view.name, 0) > time.monotonic():
                 continue
@@ -107,6 +116,11 @@ class ProjectionWorker:
                 position = position_of(conn, view.name)
                 log.info("projection.caught_up", view=view.name, applied=applied, position=position,
                          lag=max(head - position, 0))
+        if self.checkpointer is not None:
+            try:
+                self.checkpointer.checkpoint_if_due(conn)
+            except (OSError, ValueError) as exc:  # e.g. an unreadable key file: the views go on regardless
+                log.error("ledger.checkpoint_failed", error=str(exc))
         return total
 
     def catch_up_view(self, conn: psycopg.Connection, view: View) -> int:
