@@ -16,6 +16,7 @@ from typing import Any, Protocol
 from uuid import UUID
 
 import psycopg
+from eventsourcing.domain import OriginatorVersionError
 
 from eventsourcing.application import Application
 
@@ -105,8 +106,12 @@ class ViewStalled(Exception):
         self.after = after
         self.position = position
         where = f"log position {position}" if position is not None else f"the events after log position {after}"
-        super().__init__(f"view {view} cannot apply {where}: {type(cause).__name__}: {cause}; "
-                         "the event log may be damaged, run `coordination verify`")
+        if isinstance(cause, OriginatorVersionError) and len(cause.args) == 2:
+            reason = (f"the event there is version {cause.args[0]} of its aggregate, but version {cause.args[1]} "
+                      "was expected: an earlier event is missing or out of order")
+        else:
+            reason = f"{type(cause).__name__}: {cause}"
+        super().__init__(f"view {view} cannot apply {where}: {reason}; run `coordination verify`")
 
 
 def position_of(conn: psycopg.Connection, name: str) -> int:
