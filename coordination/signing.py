@@ -1,4 +1,4 @@
-"""The office's Ed25519 signing key and the signed checkpoints of the chain head (检查点).
+"""The office's Ed25519 signing key, kept in a file: made, loaded, and the public keys `verify` trusts.
 
 The private key lives in a file under the data dir (or COORDINATION_LEDGER_KEY), made on first use with
 mode 0600 — never in the database, never in a backup. Its public half is written beside it, recorded
@@ -8,24 +8,17 @@ with every checkpoint and published; `trusted_keys` is what `verify` trusts: tha
 
 from __future__ import annotations
 
-import base64
 import os
-from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
 
-import psycopg
 import structlog
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from coordination.config import Settings
-from ledger_proof.verify_bundle import Checkpoint, checkpoint_message, key_id, load_public_key, raw_public_key
-from projections import chain
+from ledger_proof.verify_bundle import key_id, load_public_key, raw_public_key
 
 log = structlog.get_logger(__name__)
-
-CHECKPOINT_EVERY = timedelta(hours=1)
 
 
 def key_file(settings: Settings) -> Path:
@@ -75,52 +68,3 @@ def trusted_keys(settings: Settings) -> dict[str, Ed25519PublicKey] | None:
     if trusted_dir.is_dir():
         found.extend(load_public_key(p.read_bytes()) for p in sorted(trusted_dir.glob("*.pem")))
     return {key_id(raw_public_key(k)): k for k in found} or None
-
-
-def sign_head(conn: psycopg.Connection, key: Ed25519PrivateKey, *, now: datetime | None = None) -> Checkpoint | None:
-    """Sign the chain's current head and record the checkpoint; None when there is nothing new to sign."""
-    head = chain.head(conn)
-    last = chain.last_checkpoint(conn)
-    if head is None or (last is not None and last.position >= head["position"]):
-        return None
-    signed_at = (now or datetime.now(timezone.utc)).astimezone(timezone.utc).isoformat(timespec="seconds")
-    public = raw_public_key(key.public_key())
-    signature = key.sign(checkpoint_message(head["position"], head["hash"], head["algorithm"], signed_at))
-    checkpoint = Checkpoint(position=head["position"], hash=head["hash"], algorithm=head["algorithm"],
-                            signed_at=signed_at, key_id=key_id(public), signature=base64.b64encode(signature).decode(),
-                            public_key=base64.b64encode(public).decode())
-    chain.record_checkpoint(conn, checkpoint)
-    log.info("ledger.checkpoint", position=checkpoint.position, hash=checkpoint.hash, key_id=checkpoint.key_id)
-    return checkpoint
-
-
-class Checkpointer:
-    """For the worker: a signed checkpoint at least every hour the head moves, and after each issued report."""
-
-    def __init__(self, settings: Settings, every: timedelta = CHECKPOINT_EVERY):
-        self.settings = settings
-        self.every = every
-        self._key: Ed25519PrivateKey | None = None
-
-    def checkpoint_if_due(self, conn: psycopg.Connection) -> Checkpoint | None:
-        head = chain.head(conn)
-        last = chain.last_checkpoint(conn)
-        if head is None or (last is not None and last.position >= head["position"]):
-            return None
-        now = datetime.now(timezone.utc)
-        due = (last is None or now - datetime.fromisoformat(last.signed_at) >= self.every
-               or chain.report_issued_after(conn, last.position, head["position"]))
-        if not due:
-            return None
-        if self._key is None:
-            self._key = signing_key(self.settings)
-        return sign_head(conn, self._key, now=now)
-
-
-def describe(checkpoint: Checkpoint | None) -> dict[str, Any] | None:
-    """A checkpoint as the API publishes it."""
-    if checkpoint is None:
-        return None
-    return {"position": checkpoint.position, "hash": checkpoint.hash, "algorithm": checkpoint.algorithm,
-            "signed_at": checkpoint.signed_at, "key_id": checkpoint.key_id, "signature": checkpoint.signature,
-            "public_key": checkpoint.public_key}

@@ -119,7 +119,8 @@ def run_worker(settings: Settings, args: argparse.Namespace) -> int:
     import threading
 
     from coordination.bootstrap import open_ledger
-    from coordination.signing import Checkpointer
+    from coordination.signing import signing_key
+    from projections.checkpoints import Checkpointer
     from projections.chain import HashChain
     from projections.worker import ProjectionWorker
 
@@ -131,7 +132,7 @@ def run_worker(settings: Settings, args: argparse.Namespace) -> int:
     print("投影进程已启动 / projection worker started", flush=True)
     try:
         ProjectionWorker(runtime.ledger, runtime.url, runtime.schema, batch_size=settings.projection_batch,
-                         chain=HashChain(settings.ledger_hash), checkpointer=Checkpointer(settings)).run(stop)
+                         chain=HashChain(settings.ledger_hash), checkpointer=Checkpointer(lambda: signing_key(settings))).run(stop)
     finally:
         runtime.ledger.close()
     print("投影进程已停止 / projection worker stopped", flush=True)
@@ -176,7 +177,7 @@ def rebuild_views(settings: Settings, args: argparse.Namespace) -> int:
 def verify_ledger(settings: Settings, args: argparse.Namespace) -> int:
     """Exit 0 with `ok: N events, head <hash>`, or 1 naming the first diverging log position."""
     from coordination.bootstrap import open_ledger
-    from coordination.ledger_audit import verify_store
+    from entrypoints.audit_bundle import verify_store
     from ledger_proof.verify_bundle import Divergence
 
     runtime = open_ledger(settings)
@@ -193,7 +194,8 @@ def verify_ledger(settings: Settings, args: argparse.Namespace) -> int:
 
 def sign_checkpoint(settings: Settings, args: argparse.Namespace) -> int:
     from coordination.bootstrap import open_ledger
-    from coordination.signing import sign_head, signing_key
+    from coordination.signing import signing_key
+    from projections.checkpoints import sign_head
     from coordination.storage import connect
     from projections.chain import HashChain
 
@@ -211,7 +213,7 @@ def export_audit(settings: Settings, args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from coordination.bootstrap import open_ledger
-    from coordination.ledger_audit import export_audit as write_bundle
+    from entrypoints.audit_bundle import export_audit as write_bundle
 
     runtime = open_ledger(settings)
     try:
@@ -226,7 +228,7 @@ def export_audit(settings: Settings, args: argparse.Namespace) -> int:
 def backup_store(settings: Settings, args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from coordination.backup import backup
+    from entrypoints.backup import backup
     from coordination.storage import database_url
 
     manifest = backup(settings, database_url(settings), settings.schema, Path(args.out))
@@ -238,7 +240,7 @@ def backup_store(settings: Settings, args: argparse.Namespace) -> int:
 def restore_store(settings: Settings, args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from coordination.backup import restore
+    from entrypoints.backup import restore
     from ledger_proof.verify_bundle import Divergence
 
     try:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, g, redirect, render_template, session, url_for
 
-from coordination.ledger_audit import verify_connection
+from coordination.signing import trusted_keys
 from domain.charter import UNITS_BY_CODE
 from ledger_proof.verify_bundle import Divergence
 from projections import chain
@@ -38,7 +38,8 @@ def verify_now():
     _office_or_supervisor()
     with pool().connection() as conn:
         try:
-            verified = verify_connection(conn, current_app.extensions["settings"])
+            settings = current_app.extensions["settings"]
+            verified = chain.verify(conn, trusted_keys(settings), algorithm=settings.ledger_hash)
         except Divergence as exc:
             verdict = {"ok": False, "position": exc.position, "message": exc.message}
         else:

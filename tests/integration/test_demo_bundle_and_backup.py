@@ -12,14 +12,15 @@ from datetime import datetime
 
 import pytest
 
-from coordination import cli
-from coordination.demo import load_demo
-from coordination.reporting import issue_report, regenerate_issued
-from coordination.signing import sign_head, signing_key
+from entrypoints import cli
+from entrypoints.demo import load_demo
+from web.reporting import issue_report, regenerate_issued
+from coordination.signing import signing_key
+from projections.checkpoints import sign_head
 from coordination.storage import connect
 from domain.deadlines import SHANGHAI
 from domain.reports import Period
-from domain.units import UNIT_CODES
+from domain.charter import UNIT_CODES
 from projections import chain, queries
 from projections.worker import ProjectionWorker, all_views, rebuild
 from tests.conftest import SUPERVISOR

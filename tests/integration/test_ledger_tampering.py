@@ -14,7 +14,8 @@ import pytest
 
 from entrypoints import cli
 from web.reporting import issue_report
-from coordination.signing import sign_head, signing_key
+from coordination.signing import signing_key
+from projections.checkpoints import sign_head
 from coordination.storage import connect
 from ledger_proof.verify_bundle import Row, chain_step, genesis
 from projections.worker import ProjectionWorker

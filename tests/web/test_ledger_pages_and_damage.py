@@ -9,8 +9,9 @@ from datetime import date
 
 import pytest
 
-from coordination import cli
-from coordination.signing import sign_head, signing_key
+from entrypoints import cli
+from coordination.signing import signing_key
+from projections.checkpoints import sign_head
 from coordination.storage import connect
 from projections.worker import ProjectionWorker
 from tests.web.conftest import PASSWORD

@@ -43,11 +43,6 @@ def verify_store(runtime: Runtime) -> Verified:
         return chain.verify(conn, trusted_keys(runtime.settings), algorithm=runtime.settings.ledger_hash)
 
 
-def verify_connection(conn, settings) -> Verified:
-    """As verify_store, on a given autocommit connection (the web's pool)."""
-    return chain.verify(conn, trusted_keys(settings), algorithm=settings.ledger_hash)
-
-
 def export_audit(runtime: Runtime, period_code: str, out: Path) -> dict[str, Any]:
     """Write the audit bundle of an issued report: the whole log, the chain, checkpoints, keys, report."""
     period = Period.parse(period_code)
