@@ -90,7 +90,7 @@ def test_a_task_whose_event_was_deleted_answers_503_naming_the_position_and_the_
     assert cli.main(["rebuild", "task_history"]) == 1
     assert f"log position {acknowledged + 1}" in capsys.readouterr().err
 
-    # The running worker (the app fixture's thread) logs the stall and goes on with the other views.
+    # The running worker (the app fixture's thread) goes on with every view.
     api.call("POST", f"/api/v1/tasks/{assign(api)}/urgings", "dukao1", json={"message": "请加快"})
     deadline = time.monotonic() + 10
     with connect(runtime.url, schema=runtime.schema, autocommit=True) as conn:
@@ -100,5 +100,6 @@ def test_a_task_whose_event_was_deleted_answers_503_naming_the_position_and_the_
                 break
             time.sleep(0.1)
         assert audit == runtime.ledger.position()
-        stalled = conn.execute("SELECT position FROM projection_tracking WHERE name = 'task_history'").fetchone()[0]
-        assert stalled == acknowledged - 1  # stopped before the event whose predecessor is missing
+        # The failed rebuild left the served task_history tables as they were; they keep following the log.
+        rows = conn.execute("SELECT count(*) FROM task_versions WHERE task_id = %s", (task,)).fetchone()[0]
+        assert rows == 3
