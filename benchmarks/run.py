@@ -5,6 +5,8 @@
 Builds a history of about `--events` events in a fresh schema (the generator in benchmarks/history.py),
 then measures:
   - reading the log: a raw scan of the events table (baseline) vs the ledger decoding every event;
+  - the hash chain: maintenance per event against a raw append of the same rows, and `verify`
+    (recompute + compare with the chain table) in events/s against the raw scan;
   - rebuilding each view from scratch, in events/s, as a ratio of the raw scan;
   - latency of a current board, an as-of board and the H1 report, as a ratio of a baseline
     single-row primary-key lookup on the same connection.
@@ -27,7 +29,8 @@ from coordination.config import Settings
 from coordination.storage import connect
 from domain.deadlines import SHANGHAI
 from domain.reports import Period
-from projections import queries
+from projections import chain, queries
+from projections.chain import HashChain
 from projections.report import supervision_report
 from projections.worker import all_views, rebuild
 from benchmarks.history import generate
@@ -61,6 +64,43 @@ def time_queries(conn, now: datetime) -> None:
     ]:
         seconds = timed(fn, repeat=3)
         print(f"{label:<44} {seconds * 1000:>10.2f} ms  {seconds / baseline:>7,.0f}×")
+
+
+def time_chain(conn, schema: str, raw_scan: float, written: float) -> None:
+    """The ledger's tamper evidence: chaining each event vs a raw append of the same rows; verify vs a raw scan."""
+    conn.execute("DELETE FROM ledger_chain")
+    conn.execute("DELETE FROM projection_tracking WHERE name = 'ledger_chain'")
+    conn.execute("CREATE TEMP TABLE raw_append (LIKE ledger_events)")
+    total = conn.execute("SELECT count(*) FROM ledger_events").fetchone()[0]
+    # Baseline: append the same raw rows again, in the chain's batches, each batch its own transaction.
+    start, after = time.perf_counter(), 0
+    while True:
+        with conn.transaction():
+            rows = conn.execute("SELECT notification_id, originator_id, originator_version, topic, state"
+                                " FROM ledger_events WHERE notification_id > %s ORDER BY notification_id LIMIT 500",
+                                (after,)).fetchall()
+            if not rows:
+                break
+            with conn.cursor() as cur, cur.copy("COPY raw_append (notification_id, originator_id, originator_version,"
+                                                " topic, state) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            after = rows[-1][0]
+    append = time.perf_counter() - start
+    start = time.perf_counter()
+    chained = HashChain().catch_up(conn)
+    chaining = time.perf_counter() - start
+    assert chained == total
+    print(f"{'raw append of the rows (baseline)':<44} {total / append:>10,.0f} events/s   "
+          f"{append / total * 1e6:>6.1f} µs/event")
+    print(f"{'hash chain maintenance (SHA-256)':<44} {total / chaining:>10,.0f} events/s   "
+          f"{chaining / total * 1e6:>6.1f} µs/event  {chaining / append:.2f}× the append, "
+          f"{(chaining / total) * written:.2f}× a write through Ledger.save")
+    start = time.perf_counter()
+    verified = chain.verify(conn, None)
+    rate = verified.events / (time.perf_counter() - start)
+    print(f"{'coordination verify (recompute + compare)':<44} {rate:>10,.0f} events/s   {rate / raw_scan:.2f}× the raw scan")
+    conn.execute("DROP TABLE raw_append")
 
 
 def main() -> None:
@@ -99,6 +139,8 @@ def main() -> None:
         decoded = sum(1 for _ in EventLog(ledger).iter())
         rate = decoded / (time.perf_counter() - start)
         print(f"{'ledger read_log (decode to domain events)':<44} {rate:>10,.0f} events/s   {rate / raw:.2f}×")
+
+        time_chain(conn, schema, raw, head / spent)
 
         for view in all_views(ledger):
             start = time.perf_counter()

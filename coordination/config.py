@@ -23,6 +23,10 @@ class Settings:
     secret_key: str | None
     projection_batch: int = 500
     """Events per view transaction (COORDINATION_PROJECTION_BATCH): smaller means shorter transactions."""
+    ledger_hash: str = "sha256"
+    """The hash chain's algorithm (COORDINATION_LEDGER_HASH): sha256, or sm3 for 国密 deployments."""
+    ledger_key_file: Path | None = None
+    """The office's Ed25519 signing key (COORDINATION_LEDGER_KEY); default: <data dir>/ledger/signing_key.pem."""
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -35,6 +39,8 @@ class Settings:
             clock_offset_ms=_parse_int("COORDINATION_CLOCK_OFFSET_MS", env.get("COORDINATION_CLOCK_OFFSET_MS")),
             secret_key=env.get("SECRET_KEY") or None,
             projection_batch=_parse_int("COORDINATION_PROJECTION_BATCH", env.get("COORDINATION_PROJECTION_BATCH")) or 500,
+            ledger_hash=_parse_hash(env.get("COORDINATION_LEDGER_HASH")),
+            ledger_key_file=Path(env["COORDINATION_LEDGER_KEY"]).resolve() if env.get("COORDINATION_LEDGER_KEY") else None,
         )
 
 
@@ -65,3 +71,14 @@ def _parse_int(name: str, value: str | None) -> int | None:
         return int(value)
     except ValueError:
         raise ConfigurationError(f"{name}={value!r} is not a whole number") from None
+
+
+def _parse_hash(value: str | None) -> str:
+    import hashlib
+
+    algorithm = (value or "sha256").lower()
+    if algorithm not in ("sha256", "sm3"):
+        raise ConfigurationError(f"COORDINATION_LEDGER_HASH={value!r} must be sha256 or sm3")
+    if algorithm not in hashlib.algorithms_available:
+        raise ConfigurationError("COORDINATION_LEDGER_HASH=sm3, but this Python's OpenSSL has no SM3")
+    return algorithm

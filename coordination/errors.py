@@ -51,3 +51,14 @@ class OutcomeUnknown(StoreUnavailable):
     """A command was sent, but the database went away before it could say whether it was saved."""
 
     code = "outcome_unknown"
+
+
+class LogDamaged(DomainError):
+    """A stored history cannot be replayed: an event is missing or out of order (run `coordination verify`)."""
+
+    code = "log_damaged"
+
+    def __init__(self, message: str, aggregate_id=None, version: int | None = None):
+        super().__init__(message)
+        self.aggregate_id = aggregate_id
+        self.version = version

@@ -21,12 +21,12 @@ from uuid import UUID, uuid4
 
 import structlog
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.domain import Aggregate
+from eventsourcing.domain import Aggregate, OriginatorVersionError
 from eventsourcing.persistence import IntegrityError, InterfaceError, JSONTranscoder, OperationalError, Transcoding
 
 from coordination.clock import Clock, SystemClock
 from coordination.config import ConfigurationError
-from coordination.errors import ConcurrentChange, IdempotencyConflict, OutcomeUnknown, StoreUnavailable
+from coordination.errors import ConcurrentChange, IdempotencyConflict, LogDamaged, OutcomeUnknown, StoreUnavailable
 from coordination.recorder import CommandEntry
 from domain import values
 from domain.actors import Actor
@@ -156,12 +156,22 @@ class CommandRunner(Application[UUID]):
 
     def _load(self, aggregate_id: Any, kind: type[A], what: str) -> A:
         try:
-            aggregate = self.repository.get(as_uuid(aggregate_id, what))
+            aggregate = self._replayed(as_uuid(aggregate_id, what), what)
         except AggregateNotFoundError:
             raise NotFound(f"no {what} {aggregate_id}") from None
         if not isinstance(aggregate, kind):
             raise NotFound(f"no {what} {aggregate_id}")
         return aggregate
+
+    def _replayed(self, aggregate_id: UUID, what: str, version: int | None = None) -> Any:
+        """The aggregate from its stored events; a gap or disorder in them is a damaged log, not a bug."""
+        try:
+            return self.repository.get(aggregate_id, version=version)
+        except OriginatorVersionError as exc:
+            found, expected = (exc.args + (None, None))[:2]
+            raise LogDamaged(f"the stored history of {what} {aggregate_id} is damaged: version {expected} is missing "
+                             f"or out of order (found version {found}); run `coordination verify`",
+                             aggregate_id, expected) from None
 
     def _exists(self, aggregate_id: UUID) -> bool:
         return bool(self.recorder.select_events(aggregate_id, limit=1))

@@ -55,7 +55,7 @@ class TaskUseCases(CommandRunner):
     def task(self, task_id: Any, actor: Actor | None = None, *, version: int | None = None) -> Task:
         """The task (at `version`, if given); with an actor, only if that actor may read it."""
         try:
-            task = self.repository.get(as_uuid(task_id, "task"), version=version)
+            task = self._replayed(as_uuid(task_id, "task"), "task", version=version)
         except AggregateNotFoundError:
             raise NotFound(f"no task {task_id}") from None
         if not isinstance(task, Task):

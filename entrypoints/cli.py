@@ -1,4 +1,4 @@
-"""The `coordination` console command: init, users add, demo, serve.
+"""The `coordination` console command: init, users add, demo, serve, worker, rebuild, verify, backup, ….
 
 Messages for the operator are in Chinese first; exit status 0 on success, 1 on a refused or failed
 operation (with the reason on stderr), 2 on a usage error.
@@ -47,12 +47,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     rebuild = commands.add_parser("rebuild", help="rebuild views from the log, with progress")
     rebuild.add_argument("names", nargs="*", metavar="NAME", help="views to rebuild (default: all)")
 
+    commands.add_parser("verify", help="recompute the ledger's hash chain and check every signed checkpoint")
+    commands.add_parser("checkpoint", help="sign the chain head now (the worker does so hourly and per report)")
+    export = commands.add_parser("export-audit", help="write the offline audit bundle of an issued report")
+    export.add_argument("period", metavar="PERIOD", help="e.g. 2026H1")
+    export.add_argument("--out", required=True, metavar="FILE.zip")
+    backup = commands.add_parser("backup", help="copy the whole store, consistently, into one file")
+    backup.add_argument("--out", required=True, metavar="FILE")
+    restore = commands.add_parser("restore", help="restore a backup into an empty store and verify it")
+    restore.add_argument("file", metavar="FILE")
+
     args = parser.parse_args(argv)
     configure_logging()
     try:
         settings = Settings.from_env()
         return {"init": init, "users": add_user, "demo": load_demo, "serve": serve_forever,
-                "worker": run_worker, "rebuild": rebuild_views}[args.command](settings, args)
+                "worker": run_worker, "rebuild": rebuild_views, "verify": verify_ledger, "checkpoint": sign_checkpoint,
+                "export-audit": export_audit, "backup": backup_store, "restore": restore_store}[args.command](settings, args)
     except (ConfigurationError, DomainError) as exc:
         print(f"错误 / error: {exc}", file=sys.stderr)
         return 1
@@ -111,6 +122,9 @@ def run_worker(settings: Settings, args: argparse.Namespace) -> int:
     import threading
 
     from coordination.bootstrap import open_ledger
+    from coordination.signing import signing_key
+    from projections.checkpoints import Checkpointer
+    from projections.chain import HashChain
     from projections.worker import ProjectionWorker
 
     runtime = open_ledger(settings)
@@ -123,8 +137,8 @@ def run_worker(settings: Settings, args: argparse.Namespace) -> int:
         threading.Thread(target=_stop_without_parent, args=(supervisor, stop), daemon=True).start()
     print("投影进程已启动 / projection worker started", flush=True)
     try:
-        ProjectionWorker(runtime.ledger, runtime.url, runtime.schema,
-                         batch_size=settings.projection_batch).run(stop)
+        ProjectionWorker(runtime.ledger, runtime.url, runtime.schema, batch_size=settings.projection_batch,
+                         chain=HashChain(settings.ledger_hash), checkpointer=Checkpointer(lambda: signing_key(settings))).run(stop)
     finally:
         runtime.ledger.close()
     print("投影进程已停止 / projection worker stopped", flush=True)
@@ -142,6 +156,7 @@ def rebuild_views(settings: Settings, args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from coordination.bootstrap import open_ledger
+    from projections.tracking import ViewStalled
     from projections.worker import all_views, rebuild
 
     runtime = open_ledger(settings)
@@ -158,11 +173,94 @@ def rebuild_views(settings: Settings, args: argparse.Namespace) -> int:
             if args.names and view.name not in args.names:
                 continue
             with tqdm(total=head, desc=f"重建 {view.name}", unit="事件", file=sys.stderr) as bar:
-                applied = rebuild(runtime.ledger, runtime.url, runtime.schema, view,
-                                  batch_size=settings.projection_batch, progress=bar.update)
+                try:
+                    applied = rebuild(runtime.ledger, runtime.url, runtime.schema, view,
+                                      batch_size=settings.projection_batch, progress=bar.update)
+                except ViewStalled as exc:
+                    bar.close()
+                    print(f"重建 {view.name} 中止 / rebuild stopped: {exc}", file=sys.stderr)
+                    return 1
             print(f"已重建 {view.name}:{applied} 条事件")
     finally:
         runtime.ledger.close()
+    return 0
+
+
+def verify_ledger(settings: Settings, args: argparse.Namespace) -> int:
+    """Exit 0 with `ok: N events, head <hash>`, or 1 naming the first diverging log position."""
+    from coordination.bootstrap import open_ledger
+    from entrypoints.audit_bundle import verify_store
+    from ledger_proof.verify_bundle import Divergence
+
+    runtime = open_ledger(settings)
+    try:
+        verified = verify_store(runtime)
+    except Divergence as exc:
+        print(f"failed: {exc.message}")
+        return 1
+    finally:
+        runtime.ledger.close()
+    print(f"ok: {verified.events} events, head {verified.head_hash}")
+    return 0
+
+
+def sign_checkpoint(settings: Settings, args: argparse.Namespace) -> int:
+    from coordination.bootstrap import open_ledger
+    from coordination.signing import signing_key
+    from projections.checkpoints import sign_head
+    from coordination.storage import connect
+    from projections.chain import HashChain
+
+    runtime = open_ledger(settings)
+    runtime.ledger.close()
+    with connect(runtime.url, schema=runtime.schema, autocommit=True) as conn:
+        HashChain(settings.ledger_hash).catch_up(conn)
+        checkpoint = sign_head(conn, signing_key(settings))
+    print(f"已签名检查点 / checkpoint signed: position {checkpoint.position}, {checkpoint.hash}, key {checkpoint.key_id}"
+          if checkpoint else "链头已有检查点 / the head is already signed")
+    return 0
+
+
+def export_audit(settings: Settings, args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from coordination.bootstrap import open_ledger
+    from entrypoints.audit_bundle import export_audit as write_bundle
+
+    runtime = open_ledger(settings)
+    try:
+        manifest = write_bundle(runtime, args.period, Path(args.out))
+    finally:
+        runtime.ledger.close()
+    print(f"已导出审计包 {args.out}:{manifest['events']} 条事件,{manifest['checkpoints']} 个检查点;"
+          f"校验:python verify_bundle.py {Path(args.out).name}")
+    return 0
+
+
+def backup_store(settings: Settings, args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from entrypoints.backup import backup
+    from coordination.storage import database_url
+
+    manifest = backup(settings, database_url(settings), settings.schema, Path(args.out))
+    head = manifest["chain_head"] or {}
+    print(f"已备份 {args.out}:{len(manifest['tables'])} 张表,链头 {head.get('position')} {head.get('hash')}")
+    return 0
+
+
+def restore_store(settings: Settings, args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from entrypoints.backup import restore
+    from ledger_proof.verify_bundle import Divergence
+
+    try:
+        manifest, verified = restore(settings, Path(args.file))
+    except Divergence as exc:
+        print(f"failed: restored, but the ledger does not verify: {exc.message}")
+        return 1
+    print(f"ok: {verified.events} events, head {verified.head_hash}")
     return 0
 
 

@@ -16,13 +16,19 @@ from typing import Any, Protocol
 from uuid import UUID
 
 import psycopg
+from eventsourcing.domain import OriginatorVersionError
 
 from eventsourcing.application import Application
+from eventsourcing.persistence import InterfaceError as StoreInterfaceError
+from eventsourcing.persistence import OperationalError as StoreOperationalError
 
 from projections.eventlog import EventLog, LoggedEvent
 from projections.storable import storable, storable_text
 
 BATCH = 500
+UNREACHABLE = (psycopg.OperationalError, psycopg.InterfaceError, psycopg.errors.QueryCanceled,
+               StoreOperationalError, StoreInterfaceError)
+"""The database is absent, went away or timed out: not the log's fault, and not the view's."""
 
 
 class View(Protocol):
@@ -43,14 +49,20 @@ def catch_up(ledger: Application, conn: psycopg.Connection, view: View, *, limit
     if not conn.autocommit:
         raise ValueError("catch_up needs an autocommit connection")
     applied = 0
+    suspect = False
     while limit is None or applied < limit:
         batch = batch_size if limit is None else min(batch_size, limit - applied)
+        if suspect:
+            batch = 1  # after a failed batch, go event by event to name the position that fails
         try:
             events = _apply_batch(ledger, conn, view, batch)
-        except BaseException:
+        except BaseException as exc:
             discard = getattr(view, "discard", None)
             if discard is not None:
                 discard()
+            if isinstance(exc, ViewStalled) and exc.position is None and not suspect:
+                suspect = True
+                continue
             raise
         applied += len(events)
         if progress is not None and events:
@@ -67,15 +79,44 @@ def _apply_batch(ledger: Application, conn: psycopg.Connection, view: View, batc
         (position,) = conn.execute(
             "SELECT position FROM projection_tracking WHERE name = %s FOR UPDATE", (view.name,)
         ).fetchone()
-        events = EventLog(ledger).read(after=position, limit=batch)
-        if events:
-            view.apply_batch(conn, events)
+        try:
+            events = EventLog(ledger).read(after=position, limit=batch)
+            if events:
+                view.apply_batch(conn, events)
+        except UNREACHABLE:
+            raise  # the database, not the log: the worker reconnects and retries
+        except Exception as exc:
+            failing = None
+            if batch == 1:
+                found = ledger.recorder.select_notifications(start=position + 1, limit=1)
+                failing = found[0].id if found else None
+            raise ViewStalled(view.name, position, failing, exc) from exc
         if events:
             conn.execute(
                 "UPDATE projection_tracking SET position = %s, updated_at = now() WHERE name = %s",
                 (events[-1].position, view.name),
             )
     return events
+
+
+class ViewStalled(Exception):
+    """A view cannot apply the log after its position: a stored event is damaged, missing or undecodable.
+
+    Names the log position (the first event after the view's position, when the batch was one event)
+    so that an operator can compare it with `coordination verify`.
+    """
+
+    def __init__(self, view: str, after: int, position: int | None, cause: Exception):
+        self.view = view
+        self.after = after
+        self.position = position
+        where = f"log position {position}" if position is not None else f"the events after log position {after}"
+        if isinstance(cause, OriginatorVersionError) and len(cause.args) == 2:
+            reason = (f"the event there is version {cause.args[0]} of its aggregate, but version {cause.args[1]} "
+                      "was expected: an earlier event is missing or out of order")
+        else:
+            reason = f"{type(cause).__name__}: {cause}"
+        super().__init__(f"view {view} cannot apply {where}: {reason}; run `coordination verify`")
 
 
 def position_of(conn: psycopg.Connection, name: str) -> int:

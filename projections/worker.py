@@ -3,8 +3,9 @@
 A dropped LISTEN connection would otherwise stall the views silently (eventsourcing issue #305), so
 the worker wakes at least every `poll_seconds` whatever happens to the listener, and reconnects it.
 It never exits on a database error: it reconnects with back-off for as long as it takes. A view that
-fails on an event stops loudly — the worker logs and records the view, the event's position and the
-error (`/readyz` shows them), retries it with back-off, and keeps the other views going.
+fails on an event stops loudly (`tracking.ViewStalled`) — the worker logs and records the view, the
+event's position and the error (`/readyz` shows them), retries it with back-off, and keeps the other
+views going.
 """
 
 from __future__ import annotations
@@ -12,24 +13,23 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import psycopg
 import structlog
 from eventsourcing.application import Application
-from eventsourcing.persistence import InterfaceError, OperationalError
 from psycopg import sql
 
 from projections.audit import AuditIndex
+from projections.chain import HashChain
 from projections.eventlog import EventLog
 from projections.registers import Registers
 from projections.task_history import TaskHistory
-from projections.tracking import View, catch_up, position_of
+from projections.tracking import View, ViewStalled, catch_up, position_of
 
 log = structlog.get_logger(__name__)
 CONNECT_TIMEOUT_SECONDS = 5
 MAX_BACKOFF_SECONDS = 30.0
-UNREACHABLE = (psycopg.OperationalError, psycopg.InterfaceError, OperationalError, InterfaceError)
-"""The database is absent or went away: not a view's fault."""
 
 
 def connect(url: str, *, schema: str | None = None, autocommit: bool = True) -> psycopg.Connection:
@@ -43,18 +43,14 @@ def all_views(ledger: Application) -> list[View]:
     return [AuditIndex(), TaskHistory(ledger), Registers(ledger)]
 
 
-class ViewFailed(Exception):
-    """A view could not apply the event at `position`; the view stays where it was."""
-
-    def __init__(self, view: str, position: int, error: BaseException):
-        super().__init__(f"view {view} failed on the event at log position {position}: {error!r}")
-        self.view, self.position, self.error = view, position, error
-
-
 class ProjectionWorker:
     def __init__(self, ledger: Application, url: str, schema: str | None, views: Sequence[View] | None = None,
-                 poll_seconds: float = 2.0, batch_size: int = 500):
+                 poll_seconds: float = 2.0, batch_size: int = 500, chain: HashChain | None = None,
+                 checkpointer: Any = None):
         self.ledger = ledger
+        self.chain = chain or HashChain()
+        self.checkpointer = checkpointer
+        """Anything with `checkpoint_if_due(conn)` (coordination.signing.Checkpointer); None: no checkpoints."""
         self.url = url
         self.schema = schema
         self.views = list(views) if views is not None else all_views(ledger)
@@ -94,54 +90,41 @@ class ProjectionWorker:
     def catch_up_all(self, conn: psycopg.Connection) -> int:
         total = 0
         head = EventLog(self.ledger).position()
+        # The chain first: it reads raw rows, so a damaged event never stops it, and the sooner a row is
+        # chained the shorter the window in which it can be changed unseen.
+        self.chain.catch_up(conn, batch_size=self.batch_size)
         for view in self.views:
             if self.retry_at.get(view.name, 0) > time.monotonic():
                 continue
             try:
-                applied = self.catch_up_view(conn, view)
-            except ViewFailed as failed:
-                self.stopped(conn, failed)
+                applied = catch_up(self.ledger, conn, view, batch_size=self.batch_size)
+            except ViewStalled as stalled:
+                self.stopped(conn, stalled)
                 continue
+            if view.name in self.retry_at:
+                self.recovered(conn, view.name)
             total += applied
             if applied:
                 position = position_of(conn, view.name)
                 log.info("projection.caught_up", view=view.name, applied=applied, position=position,
                          lag=max(head - position, 0))
+        if self.checkpointer is not None:
+            try:
+                self.checkpointer.checkpoint_if_due(conn)
+            except (OSError, ValueError) as exc:  # e.g. an unreadable key file: the views go on regardless
+                log.error("ledger.checkpoint_failed", error=str(exc))
         return total
 
-    def catch_up_view(self, conn: psycopg.Connection, view: View) -> int:
-        """Catch one view up; on an error that is not the database's absence, find the event that fails."""
-        try:
-            applied = catch_up(self.ledger, conn, view, batch_size=self.batch_size)
-        except UNREACHABLE:
-            raise
-        except Exception:
-            # Apply one event at a time to name the one that fails (the good ones before it commit).
-            applied = 0
-            while True:
-                position = position_of(conn, view.name)
-                try:
-                    step = catch_up(self.ledger, conn, view, batch_size=1, limit=1)
-                except UNREACHABLE:
-                    raise
-                except Exception as exc:
-                    raise ViewFailed(view.name, _next_position(self.ledger, position), exc) from exc
-                if not step:
-                    break
-                applied += step
-        if view.name in self.retry_at:
-            self.recovered(conn, view.name)
-        return applied
-
-    def stopped(self, conn: psycopg.Connection, failed: ViewFailed) -> None:
-        delay = min(self.backoff.get(failed.view, self.poll_seconds) * 2, MAX_BACKOFF_SECONDS)
-        self.backoff[failed.view] = delay
-        self.retry_at[failed.view] = time.monotonic() + delay
-        log.error("projection.view_stopped", view=failed.view, position=failed.position,
-                  error=repr(failed.error)[:1000], retry_in=round(delay, 1))
-        conn.execute("INSERT INTO projection_tracking (name) VALUES (%s) ON CONFLICT DO NOTHING", (failed.view,))
+    def stopped(self, conn: psycopg.Connection, stalled: ViewStalled) -> None:
+        """A view cannot apply an event: say which and where, retry it later, let the others go on."""
+        conn.execute("INSERT INTO projection_tracking (name) VALUES (%s) ON CONFLICT DO NOTHING", (stalled.view,))
         conn.execute("UPDATE projection_tracking SET error = %s, error_position = %s, error_at = now() WHERE name = %s",
-                     (repr(failed.error)[:1000], failed.position, failed.view))
+                     (str(stalled)[:1000], stalled.position, stalled.view))
+        delay = min(self.backoff.get(stalled.view, self.poll_seconds) * 2, MAX_BACKOFF_SECONDS)
+        self.backoff[stalled.view] = delay
+        self.retry_at[stalled.view] = time.monotonic() + delay
+        log.error("projection.view_stopped", view=stalled.view, position=stalled.position, error=str(stalled)[:1000],
+                  retry_in=round(delay, 1))
 
     def recovered(self, conn: psycopg.Connection, name: str) -> None:
         self.retry_at.pop(name, None)
@@ -173,15 +156,6 @@ def _close(conn: psycopg.Connection | None) -> None:
             conn.close()
         except psycopg.Error:
             pass
-
-
-def _next_position(ledger: Application, after: int) -> int:
-    """The log position of the first event after `after` (what a view failed on)."""
-    try:
-        found = ledger.recorder.select_notifications(start=after + 1, limit=1)
-    except Exception:
-        return after + 1
-    return found[0].id if found else after + 1
 
 
 def rebuild(ledger: Application, url: str, schema: str | None, view: View, *, batch_size: int = 500,

@@ -17,7 +17,7 @@ import psycopg
 from eventsourcing.persistence import InterfaceError as StoreInterfaceError
 from eventsourcing.persistence import OperationalError as StoreOperationalError
 
-from coordination.errors import AuthenticationFailed, StoreUnavailable, ViewsBehind
+from coordination.errors import AuthenticationFailed, LogDamaged, StoreUnavailable, ViewsBehind
 from domain.errors import AccountDisabled, DomainError, ForbiddenTransition, InvalidValue, NotFound, NotPermitted
 
 STATUS_OF: list[tuple[type[Exception], int]] = [
@@ -29,6 +29,7 @@ STATUS_OF: list[tuple[type[Exception], int]] = [
     (ForbiddenTransition, 409),
     (ViewsBehind, 503),
     (StoreUnavailable, 503),
+    (LogDamaged, 503),
 ]
 RETRY_AFTER_SECONDS = 5
 UNREACHABLE = (psycopg.OperationalError, psycopg.InterfaceError, StoreOperationalError, StoreInterfaceError)
@@ -52,8 +53,13 @@ def register(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def domain_error(error: DomainError):
         status = next((s for kind, s in STATUS_OF if isinstance(error, kind)), 409)
-        headers = {"Retry-After": str(RETRY_AFTER_SECONDS)} if status == 503 else {}
-        return body(status, error.message, getattr(error, "errors", None), error.code), status, headers
+        message = error.message
+        if isinstance(error, LogDamaged):
+            app.logger.error("ledger.damaged: %s", message)
+            message = _with_position(error)
+        # A damaged log does not heal by retrying: no Retry-After for it.
+        headers = {"Retry-After": str(RETRY_AFTER_SECONDS)} if status == 503 and not isinstance(error, LogDamaged) else {}
+        return body(status, message, getattr(error, "errors", None), error.code), status, headers
 
     for unreachable in UNREACHABLE:
         app.register_error_handler(unreachable, database_unreachable)
@@ -96,3 +102,16 @@ def database_unreachable(error: Exception):
     message = ("the database is not answering; try again shortly. If this was a change, it may or may not "
                "have been recorded: repeat it with the same Idempotency-Key to be sure it is recorded once")
     return (body(503, message, code="store_unavailable"), 503, {"Retry-After": str(RETRY_AFTER_SECONDS)})
+
+
+def _with_position(error: LogDamaged) -> str:
+    """The damaged history's message with the log position where the chain saw the missing event."""
+    from projections.chain import position_of_event
+    from web.runtime import pool
+
+    try:
+        with pool().connection() as conn:
+            position = position_of_event(conn, error.aggregate_id, error.version)
+    except Exception:  # naming the position is a courtesy; the error must be answered regardless
+        return error.message
+    return f"{error.message} (log position {position})" if position is not None else error.message

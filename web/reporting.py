@@ -14,6 +14,7 @@ from coordination.authorization import require_role
 from coordination.errors import ViewsBehind
 from domain.actors import Actor
 from domain.reports import Period, frozen_document
+from projections import chain
 from projections.report import supervision_report
 from projections.tracking import wait_for
 
@@ -34,6 +35,8 @@ def issue_report(ledger: Ledger, conn: psycopg.Connection, actor: Actor, period_
     require_role(actor, "supervisor")
     ledger.check_not_issued(period)
     report = draft_report(ledger, conn, period_code)
+    # The chain head at the report's position: whoever holds the report can check the log it came from.
+    report["ledger"] = chain.head_at(conn, report["log_position"])
     return ledger.issue_report(actor, period=period, report=report, narrative=narrative,
                                idempotency_key=idempotency_key)
 
@@ -46,4 +49,6 @@ def regenerate_issued(ledger: Ledger, conn: psycopg.Connection, period_code: str
     if not wait_for(conn, issued.log_position):
         raise ViewsBehind("the views have not reached the report's log position yet")
     report = supervision_report(conn, period, datetime.fromisoformat(issued.as_of), upto=issued.log_position)
+    if "ledger" in frozen:
+        report["ledger"] = chain.head_at(conn, issued.log_position)
     return frozen_document(report, frozen["narrative"], frozen["issued_by"], datetime.fromisoformat(frozen["issued_at"]))
