@@ -14,8 +14,6 @@ from collections.abc import Sequence
 
 from coordination.config import ConfigurationError, Settings
 from coordination.logs import configure_logging
-
-SUPERVISOR_VARIABLE = "COORDINATION_WORKER_PARENT"
 from domain.actors import ROLES, SYSTEM
 from domain.errors import DomainError
 from domain.charter import UNIT_CODES
@@ -132,6 +130,8 @@ def run_worker(settings: Settings, args: argparse.Namespace) -> int:
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
+    from entrypoints.serve import SUPERVISOR_VARIABLE
+
     supervisor = int(os.environ.get(SUPERVISOR_VARIABLE) or 0)
     if supervisor:  # started by `serve`: stop when serve is gone, even if it was killed outright
         threading.Thread(target=_stop_without_parent, args=(supervisor, stop), daemon=True).start()

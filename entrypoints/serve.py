@@ -22,6 +22,8 @@ from coordination.config import Settings
 from domain.charter import UNIT_CODES
 
 log = structlog.get_logger(__name__)
+SUPERVISOR_VARIABLE = "COORDINATION_WORKER_PARENT"
+"""Set for the projection worker `serve` starts: the pid it must outlive no longer than a second."""
 THREADS = 64
 """Per process. gunicorn's gthread worker gives each new connection a thread for up to 5 s while it waits
 for the request (longer for a request that trickles in), so the threads must outnumber the idle and slow
@@ -85,7 +87,6 @@ def serve(settings: Settings, *, host: str, port: int, workers: int | None, thre
     from coordination.clock import SystemClock
     from coordination.logs import gunicorn_logger_class
     from coordination.storage import database_url, redact
-    from entrypoints.cli import SUPERVISOR_VARIABLE
     from entrypoints.demo import DEMO_PASSWORD, DEMO_USERS
 
     # Fix what every process must share before gunicorn forks: the database and the clock's offset.

@@ -8,6 +8,7 @@ the project. Exit 0 with `ok: N events, head <hash>` when everything checks; exi
 log position where the events, the chain or a signed checkpoint disagree, or naming a report figure
 that does not recompute from the events.
 
+Long because it must stand alone: one file a supervisor can read and run with no other code of ours.
 This file is also the reference definition of the chain: the service imports it (as
 `ledger_proof.verify_bundle`) for the record encoding, the chain step and the checkpoint message, so
 the verifier handed to supervisors and the service can never disagree on them.

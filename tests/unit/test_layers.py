@@ -1,4 +1,8 @@
-"""The house: imports run one way — entry points → web → coordination → domain; projections → domain."""
+"""The house: imports run one way — entry points → web → coordination → domain; projections → domain.
+
+`ledger_proof` (the chain's reference definition and the offline verifier) stands alone at the bottom:
+it imports nothing of ours, and the write and read sides may use it.
+"""
 
 from __future__ import annotations
 
@@ -6,13 +10,14 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-OURS = {"domain", "coordination", "projections", "web", "entrypoints", "documents", "benchmarks"}
+OURS = {"domain", "coordination", "projections", "web", "entrypoints", "documents", "benchmarks", "ledger_proof"}
 MAY_IMPORT = {
     "domain": {"domain"},
-    "coordination": {"coordination", "domain"},
-    "projections": {"projections", "domain"},
+    "coordination": {"coordination", "domain", "ledger_proof"},
+    "projections": {"projections", "domain", "ledger_proof"},
     "documents": {"documents", "domain"},
-    "web": {"web", "coordination", "projections", "documents", "domain"},
+    "web": {"web", "coordination", "projections", "documents", "domain", "ledger_proof"},
+    "ledger_proof": set(),
 }
 
 
