@@ -13,6 +13,7 @@ from typing import Any
 import psycopg
 from psycopg.rows import dict_row
 
+from domain.charter import UNIT_CODES
 from domain.deadlines import SHANGHAI
 from domain.standing import OPEN_STATUSES, STATUSES, Standing
 
@@ -163,12 +164,16 @@ def dashboard(conn: psycopg.Connection, now: datetime, as_of: datetime | None = 
                      "light": judged.light(at), "overdue": judged.is_overdue(at),
                      "overdue_days": judged.overdue_days(at)})
     by_light = {"green": 0, "yellow": 0, "red": 0}
+    by_unit = {code: {"unit": code, "open": 0, "green": 0, "yellow": 0, "red": 0} for code in UNIT_CODES}
     for t in rows:
         by_light[t["light"]] += 1
+        by_unit[t["lead_unit"]]["open"] += 1
+        by_unit[t["lead_unit"]][t["light"]] += 1
     overdue = sorted((t for t in rows if t["overdue"]), key=lambda t: (-t["overdue_days"], t["title"], t["id"]))
     return {
         "as_of": at.astimezone(SHANGHAI).isoformat(),
         "counts": {"by_status": by_status, "by_light": by_light, "open": len(rows)},
+        "units": list(by_unit.values()),
         "overdue": [{"id": t["id"], "title": t["title"], "lead_unit": t["lead_unit"],
                      "overdue_days": t["overdue_days"]} for t in overdue],
         "pending_decisions": {

@@ -20,6 +20,8 @@ from eventsourcing.persistence import OperationalError as StoreOperationalError
 from coordination.errors import AuthenticationFailed, LogDamaged, StoreUnavailable, ViewsBehind
 from domain.errors import AccountDisabled, DomainError, ForbiddenTransition, InvalidValue, NotFound, NotPermitted
 
+from web.page_errors import page, wants_page
+
 STATUS_OF: list[tuple[type[Exception], int]] = [
     (AuthenticationFailed, 401),
     (AccountDisabled, 403),
@@ -59,6 +61,8 @@ def register(app: Flask) -> None:
             message = _with_position(error)
         # A damaged log does not heal by retrying: no Retry-After for it.
         headers = {"Retry-After": str(RETRY_AFTER_SECONDS)} if status == 503 and not isinstance(error, LogDamaged) else {}
+        if wants_page():
+            return page(status, message if status in (409, 422) else None, headers)
         return body(status, message, getattr(error, "errors", None), error.code), status, headers
 
     for unreachable in UNREACHABLE:
@@ -87,11 +91,15 @@ def register(app: Flask) -> None:
         headers = dict(data.get("headers") or {})
         if getattr(error, "valid_methods", None):
             headers["Allow"] = ", ".join(error.valid_methods)
+        if wants_page():
+            return page(status, None, headers)
         return body(status, message, errors), status, headers
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception):
         app.logger.exception("request.failed")
+        if wants_page():
+            return page(500)
         return body(500, "internal error; it has been logged. If this was a change, check whether it was "
                          "recorded before repeating it (or repeat it with the same Idempotency-Key)"), 500
 
@@ -101,6 +109,8 @@ def database_unreachable(error: Exception):
     structlog.get_logger("web.errors").warning("database.unreachable", error=type(error).__name__)
     message = ("the database is not answering; try again shortly. If this was a change, it may or may not "
                "have been recorded: repeat it with the same Idempotency-Key to be sure it is recorded once")
+    if wants_page():
+        return page(503, None, {"Retry-After": str(RETRY_AFTER_SECONDS)})
     return (body(503, message, code="store_unavailable"), 503, {"Retry-After": str(RETRY_AFTER_SECONDS)})
 
 

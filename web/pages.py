@@ -1,16 +1,22 @@
 """Pages for people (zh-CN): home, login and logout with a session cookie (CSRF-protected forms), the
-unit board."""
+unit board and the dashboard — now or as of a chosen instant — and the navigation every page shows."""
 
 from __future__ import annotations
 
 from functools import wraps
 
-from flask import Blueprint, abort, g, redirect, render_template, render_template_string, request, session, url_for
+from datetime import datetime
+
+from flask import (Blueprint, abort, current_app, g, redirect, render_template, render_template_string, request,
+                   session, url_for)
 
 from coordination.errors import AuthenticationFailed
 from coordination.authorization import require_board_reader
-from domain.errors import AccountDisabled, NotFound, NotPermitted
-from domain.charter import UNITS_BY_CODE
+from coordination.authorization import oversees
+from domain import values
+from domain.charter import GROUP_NAME, UNITS_BY_CODE
+from domain.deadlines import SHANGHAI
+from domain.errors import AccountDisabled, InvalidValue, NotFound, NotPermitted
 from projections import queries
 from web.auth import TooManyFailures, checked_login
 from web.runtime import ledger, views
@@ -20,6 +26,40 @@ blp = Blueprint("pages", __name__)
 STATUS_NAMES = {"assigned": "待签收", "in_progress": "办理中", "completion_requested": "待审核办结",
                 "completed": "已办结", "cancelled": "已撤销"}
 LIGHT_NAMES = {"red": "红灯", "yellow": "黄灯", "green": "绿灯"}
+ROLE_NAMES = {"office": "协调组办公室", "liaison": "成员单位联络员", "supervisor": "督查", "admin": "系统管理员"}
+NAVIGATION = [  # (endpoint, label, who sees it)
+    ("pages.board", "督办看板", lambda a: not a.has("admin") or len(a.roles) > 1),
+    ("pages.dashboard", "工作台", oversees),
+    ("reports_pages.report", "半年督查报告", oversees),
+    ("ledger_pages.ledger", "台账校验", oversees),
+    ("accounts_pages.accounts", "账户管理", lambda a: a.has("admin")),
+]
+
+
+@blp.app_context_processor
+def chrome() -> dict:
+    """What every page shows: who is signed in (name, unit, role) and the navigation for that role."""
+    actor = g.get("actor")
+    if actor is None:
+        return {"actor": None, "nav": [], "group_name": GROUP_NAME, "shanghai": SHANGHAI}
+    present = current_app.view_functions
+    nav = [(url_for(endpoint), label) for endpoint, label, shown in NAVIGATION if endpoint in present and shown(actor)]
+    return {"actor": actor, "unit_name": UNITS_BY_CODE[actor.unit].short_name, "group_name": GROUP_NAME, "nav": nav,
+            "role_names": "、".join(ROLE_NAMES[r] for r in sorted(actor.roles) if r in ROLE_NAMES), "shanghai": SHANGHAI}
+
+
+def as_of_argument() -> datetime | None:
+    """查看历史时刻: ?as_of= from the page's control (a Beijing wall-clock time) or an ISO instant."""
+    raw = request.args.get("as_of") or ""
+    if not raw:
+        return None
+    try:
+        instant = datetime.fromisoformat(raw)
+    except ValueError:
+        raise InvalidValue("as_of", "请填写有效的日期和时间") from None
+    if instant.tzinfo is None:
+        instant = instant.replace(tzinfo=SHANGHAI)
+    return values.instant("as_of", instant)
 
 HOME = """<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8"><title>{{ group.name }} · 协调台账</title>
@@ -107,8 +147,22 @@ def board():
         require_board_reader(actor, unit)
     except NotPermitted:
         abort(403)
+    as_of = as_of_argument()
     with views(up_to_date=True) as conn:  # a person sees a consistent board: every change made so far
-        data = queries.board(conn, unit, ledger().clock.now())
-    return render_template("board.html", board=data, actor=actor, unit_name=UNITS_BY_CODE[actor.unit].short_name,
-                           unit_title=UNITS_BY_CODE[unit].name, group_name=ledger().group().name,
+        data = queries.board(conn, unit, ledger().clock.now(), as_of=as_of)
+    return render_template("board.html", board=data, unit=unit, unit_title=UNITS_BY_CODE[unit].name,
+                           units=UNITS_BY_CODE.values() if oversees(actor) else [], as_of=as_of,
+                           status_names=STATUS_NAMES, light_names=LIGHT_NAMES)
+
+
+@blp.get("/dashboard")
+@signed_in
+def dashboard():
+    """工作台 / 全局看板 (office, supervisors): the same figures as GET /api/v1/dashboard."""
+    if not oversees(g.actor):
+        abort(403)
+    as_of = as_of_argument()
+    with views(up_to_date=True) as conn:
+        data = queries.dashboard(conn, ledger().clock.now(), as_of=as_of)
+    return render_template("dashboard.html", dashboard=data, as_of=as_of, unit_names=UNITS_BY_CODE,
                            status_names=STATUS_NAMES, light_names=LIGHT_NAMES)

@@ -83,3 +83,48 @@ def test_logout_needs_the_csrf_token_and_ends_the_session(app):
     assert "区教育局 · 督办看板" in page
     assert client.post("/logout", data={"csrf_token": csrf_token(page)}).status_code == 302
     assert client.get("/board").status_code == 302
+
+
+def test_errors_on_pages_are_chinese_pages_not_json(app):
+    client = app.test_client()
+    missing = client.get("/no-such-page")
+    assert missing.status_code == 404 and missing.mimetype == "text/html"
+    assert '<html lang="zh-CN">' in missing.get_data(as_text=True) and "页面不存在" in missing.get_data(as_text=True)
+    sign_in(client, "edu")
+    other_unit = client.get("/board?unit=finance")
+    assert other_unit.status_code == 403 and "无权访问" in other_unit.get_data(as_text=True)
+    assert client.get("/dashboard").status_code == 403
+    bad_instant = client.get("/board?as_of=not-a-time")
+    assert bad_instant.status_code == 422 and "填写有误" in bad_instant.get_data(as_text=True)
+    api_missing = app.test_client().get("/api/v1/no-such-thing")
+    assert api_missing.status_code == 404 and api_missing.get_json()["code"] == 404, "the API keeps its JSON"
+
+
+def test_the_office_sees_its_name_unit_role_navigation_and_the_dashboard(app, api):
+    api.call("POST", "/api/v1/tasks", "office1", json={
+        "title": "出台保障标准", "source": {"kind": "plan", "reference": "方案"}, "category": "funding",
+        "lead_unit": "finance", "co_units": [], "deadline": "2026-03-03"})
+    client = app.test_client()
+    sign_in(client, "office1")
+    page = client.get("/dashboard").get_data(as_text=True)
+    assert "office1 · 区文化和广电旅游体育局 · 协调组办公室" in page
+    assert ">工作台<" in page and ">督办看板<" in page
+    assert "区财政局" in page and "待审核办结" in page and "查看历史时刻" in page
+
+
+def test_a_board_as_of_an_earlier_instant_shows_the_earlier_state_marked_as_past(app, api, clock):
+    from datetime import timedelta
+
+    created = api.call("POST", "/api/v1/tasks", "office1", json={
+        "title": "出台保障标准", "source": {"kind": "plan", "reference": "方案"}, "category": "funding",
+        "lead_unit": "finance", "co_units": [], "deadline": "2026-06-30"})
+    before = clock.now()
+    clock.advance(timedelta(hours=2))
+    assert api.call("POST", f"/api/v1/tasks/{created.get_json()['id']}/acknowledgements", "fin").status_code == 201
+    client = app.test_client()
+    sign_in(client, "fin")
+    now = client.get("/board").get_data(as_text=True)
+    assert "办理中" in now and "这是历史视图" not in now
+    local = before.astimezone(__import__("domain.deadlines", fromlist=["SHANGHAI"]).SHANGHAI)
+    past = client.get("/board", query_string={"as_of": local.strftime("%Y-%m-%dT%H:%M")}).get_data(as_text=True)
+    assert "这是历史视图" in past and "<td>待签收</td>" in past
