@@ -48,9 +48,10 @@ class CommandLogRecorder(PostgresApplicationRecorder):
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
         ids = super().insert_events(stored_events, **kwargs)
         if self._lose_ack is not None and kwargs.get("command") is not None and self._lose_ack():
-            # Injected: committed, but the answer was lost; the library's retry then inserts again.
-            super().insert_events(stored_events, **kwargs)  # raises IntegrityError: it is all there already
-            raise OperationalError("injected fault: connection lost after COMMIT")
+            # Injected: committed, but the answer was lost; the library's retry then inserts again and runs
+            # into rows already there (IntegrityError) — the path that once recorded commands twice.
+            super().insert_events(stored_events, **kwargs)
+            raise OperationalError("injected fault: the retry after a lost acknowledgement went through")
         return ids
 
     def _insert_events(self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any) -> None:

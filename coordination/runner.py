@@ -12,10 +12,11 @@ from __future__ import annotations
 import hashlib
 import json
 import random
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from typing import Any, TypeVar
 from uuid import UUID, uuid4
 
@@ -77,6 +78,18 @@ class CommandRunner(Application[UUID]):
                 "set DATABASE_URL or leave it unset for the embedded PostgreSQL"
             )
         self.clock: Clock = clock or SystemClock()
+        self._work = threading.local()
+        """Per thread, during a unit of work: when each aggregate it loaded was last changed (real time)."""
+        get = self.repository.get
+
+        def get_noting_when_changed(*args: Any, **kwargs: Any) -> Any:
+            aggregate = get(*args, **kwargs)
+            loaded = getattr(self._work, "loaded", None)
+            if loaded is not None:
+                loaded.append(aggregate.modified_on)
+            return aggregate
+
+        self.repository.get = get_noting_when_changed  # type: ignore[method-assign]
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
@@ -104,8 +117,18 @@ class CommandRunner(Application[UUID]):
                 replay = self._replay(actor.username, key, fingerprint, legacy=from_client)
                 if replay is not None:
                     return replay
+            read_at = datetime.now(timezone.utc)
             at = self.clock.now()
-            result, changed = work(at)
+            self._work.loaded = []
+            try:
+                result, changed = work(at)
+            finally:
+                loaded, self._work.loaded = self._work.loaded, None
+            if any(changed_on > read_at for changed_on in loaded):
+                # Another writer changed an aggregate of ours after we read the clock: our instant would
+                # come before its last one. Run again with a fresh instant, so instants never go back.
+                log.info("command.instant_retry", command=command, attempt=attempt)
+                continue
             entry = CommandEntry(username=actor.username, key=key, fingerprint=fingerprint, result=result, at=at)
             try:
                 recordings = self.save(*changed, command=entry)

@@ -108,6 +108,8 @@ def serve(settings: Settings, *, host: str, port: int, workers: int | None, thre
             self.cfg.set("preload_app", False)
             self.cfg.set("accesslog", None)
             self.cfg.set("logger_class", gunicorn_logger_class())
+            if "control_socket_disable" in self.cfg.settings:  # gunicorn ≥ 27: one shared path per machine
+                self.cfg.set("control_socket_disable", True)
 
         def load(self):
             from web import create_app

@@ -58,8 +58,8 @@ class Registers:
              Jsonb(plain(m.attendance)), Jsonb(plain(m.minutes)), m.issued_at, Jsonb(plain(correction)), event.position),
         )
         # The state just written is also a version, valid from this event until the meeting's next one.
-        conn.execute("UPDATE meeting_versions SET valid_to = %s WHERE meeting_id = %s AND valid_to IS NULL",
-                     (event.at, m.id))
+        conn.execute("UPDATE meeting_versions SET valid_to = greatest(%s, valid_from)"
+                     " WHERE meeting_id = %s AND valid_to IS NULL", (event.at, m.id))
         conn.execute("INSERT INTO meeting_versions SELECT *, %s, %s, NULL FROM meetings WHERE meeting_id = %s",
                      (event.version, event.at, m.id))
 

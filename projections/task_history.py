@@ -26,6 +26,7 @@ COLUMNS = (
     "feedback_every", "feedback_since", "assigned_at", "pending_extension", "completion_requested_at",
     "completion_on_time", "closed_at", "urgings", "ended_by",
 )
+VALID_FROM = COLUMNS.index("valid_from")
 VALID_TO = COLUMNS.index("valid_to")
 ENDED_BY = COLUMNS.index("ended_by")
 NOW_COLUMNS = [c for c in COLUMNS if c not in ("valid_to", "ended_by")]
@@ -52,7 +53,9 @@ class TaskHistory:
                 continue
             task = self.replayer.state_after(event)
             if event.aggregate_id in latest:
-                rows[latest[event.aggregate_id]][VALID_TO] = event.at
+                # Never before the state's own start (an instant recorded out of order must not stop the view).
+                previous = rows[latest[event.aggregate_id]]
+                previous[VALID_TO] = max(event.at, previous[VALID_FROM])
                 rows[latest[event.aggregate_id]][ENDED_BY] = event.position
             elif event.version > 1:
                 ends_of_stored.append((event.at, event.position, event.aggregate_id))
@@ -62,7 +65,7 @@ class TaskHistory:
             return
         with conn.cursor() as cur:
             if ends_of_stored:
-                cur.executemany("UPDATE task_versions SET valid_to = %s, ended_by = %s"
+                cur.executemany("UPDATE task_versions SET valid_to = greatest(%s, valid_from), ended_by = %s"
                                 " WHERE task_id = %s AND valid_to IS NULL", ends_of_stored)
             with cur.copy(f"COPY task_versions ({', '.join(COLUMNS)}) FROM STDIN") as copy:
                 for values in rows:

@@ -235,3 +235,63 @@ def test_meetings_and_resolutions_as_of_an_earlier_instant(runtime, clock):
         assert registers.meetings(conn, as_of=scheduled_at - timedelta(seconds=1)) == []
         assert registers.resolutions(conn, as_of=scheduled_at) == []
         assert len(registers.resolutions(conn)) == 1
+
+
+# --- found by `make faults`: instants never go back within an aggregate, and a view never stalls if they did ----
+
+
+class RacingClock:
+    """Reading this clock lets another writer change the task first, with a later instant (a race)."""
+
+    def __init__(self, runtime, task, then, later, race):
+        self.runtime, self.task, self.then, self.later, self.race = runtime, task, then, later, race
+        self.reads = 0
+
+    def now(self):
+        self.reads += 1
+        if self.reads == 1:
+            self.race()
+            return self.then
+        return self.later
+
+
+def test_an_instant_read_before_another_writers_change_is_taken_again(runtime):
+    from datetime import timedelta
+
+    task = new_task(runtime.ledger)
+    runtime.ledger.acknowledge(FINANCE, task)
+    start = runtime.ledger.clock.now()
+    other = open_ledger(runtime.settings, schema=runtime.schema, clock=type(runtime.ledger.clock)(
+        start + timedelta(hours=1))).ledger
+    racing = RacingClock(runtime, task, start + timedelta(minutes=1), start + timedelta(hours=2),
+                         lambda: other.urge(OFFICE, task, message="请加快"))
+    mine = open_ledger(runtime.settings, schema=runtime.schema, clock=racing).ledger
+    try:
+        mine.report_progress(FINANCE, task, percent=20, text="进展")
+    finally:
+        other.close()
+        mine.close()
+    instants = [e.at for e in EventLog(runtime.ledger).history(task)]
+    assert instants == sorted(instants), "an event's instant is never before its aggregate's previous one"
+    assert racing.reads >= 2, "the command ran again with a fresh instant"
+
+
+def test_a_view_stores_instants_recorded_out_of_order(runtime):
+    """Two processes whose clocks disagree can still write a later version with an earlier instant."""
+    from datetime import timedelta
+
+    task = new_task(runtime.ledger)
+    runtime.ledger.acknowledge(FINANCE, task)
+    ahead = open_ledger(runtime.settings, schema=runtime.schema, clock=type(runtime.ledger.clock)(
+        runtime.ledger.clock.now() + timedelta(hours=1))).ledger
+    try:
+        ahead.urge(OFFICE, task, message="请加快")
+    finally:
+        ahead.close()
+    runtime.ledger.report_progress(FINANCE, task, percent=20, text="进展")  # an hour "before" the urging
+    catch_up_all(runtime)
+    with connect(runtime.url, schema=runtime.schema, autocommit=True) as conn:
+        board = queries.board(conn, "finance", runtime.ledger.clock.now() + timedelta(hours=2))
+        assert board["tasks"][0]["percent"] == 20
+        for view in all_views(runtime.ledger):
+            assert rebuild(runtime.ledger, runtime.url, runtime.schema, view) == runtime.ledger.position()
