@@ -426,12 +426,16 @@ class Run:
         return head, positions
 
     def wait_views(self) -> tuple[int, dict[str, int]]:
+        """Wait until every view has reached the log head: at most --settle s, or 10 s without any progress."""
         deadline = time.monotonic() + self.args.settle
+        last, moved = None, time.monotonic()
         while True:
             head, positions = self.head_and_positions()
             if positions and min(positions.values()) >= head:
                 return head, positions
-            if time.monotonic() > deadline:
+            if positions != last:
+                last, moved = positions, time.monotonic()
+            if time.monotonic() > deadline or time.monotonic() - moved > 10:
                 return head, positions
             time.sleep(0.5)
 
@@ -707,7 +711,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--outage", type=float, default=5, help="seconds PostgreSQL stays stopped (default 5)")
     parser.add_argument("--give-up", type=float, default=60, help="a client gives a command up after this (default 60)")
     parser.add_argument("--hang", type=float, default=15, help="an attempt longer than this is a hang (default 15)")
-    parser.add_argument("--recovery-timeout", type=float, default=90, help="bound on waiting for /readyz (default 90)")
+    parser.add_argument("--recovery-timeout", type=float, default=60, help="bound on waiting for /readyz (default 60)")
     parser.add_argument("--settle", type=float, default=60, help="bound on waiting for the views (default 60)")
     parser.add_argument("--overall-timeout", type=float, default=None,
                         help="hard bound on the whole run (default: --seconds + 600)")
