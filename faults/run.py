@@ -608,6 +608,25 @@ class Run:
                          f"slowest answer {max(d for _, d in outage):.1f} s (contract: 503 within 2 s)")
         return lines
 
+    def serve_log_events(self) -> dict[str, int]:
+        """How often each warning/error event appears in serve's JSON log (what the service noticed itself)."""
+        counts: dict[str, int] = {}
+        try:
+            lines = (self.tmp / "serve.log").read_text(encoding="utf-8", errors="replace").splitlines()
+        except OSError:
+            return counts
+        for line in lines:
+            if not line.startswith("{"):
+                continue
+            try:
+                entry = json.loads(line)
+            except ValueError:
+                continue
+            if entry.get("level") in ("warning", "error", "critical") or entry.get("event") == "command.conflict_retry":
+                name = str(entry.get("event", "?"))[:60]
+                counts[name] = counts.get(name, 0) + 1
+        return counts
+
     def summary(self) -> bool:
         s = proof.summarise(self.commands)
         kinds: dict[str, int] = {}
@@ -632,6 +651,10 @@ class Run:
             self.say(f"  {f.at:7.1f} s  {f.what} {f.detail}", stamp=False)
         self.say(f"  (whole run)  lost acknowledgement after COMMIT: COORDINATION_FAULT_LOST_ACK_EVERY="
                  f"{self.args.lost_ack_every or 'unset'} in serve's environment", stamp=False)
+        noted = self.serve_log_events()
+        if noted:
+            self.say("serve's log, warnings and errors by event: "
+                     + ", ".join(f"{name}×{n}" for name, n in sorted(noted.items(), key=lambda kv: -kv[1])), stamp=False)
         self.say("recovery:", stamp=False)
         for line in self.recovery_times():
             self.say(f"  {line}", stamp=False)
