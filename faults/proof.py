@@ -176,6 +176,23 @@ def compare_snapshots(before: Snapshot, after: Snapshot) -> Result:
     return Result("4. every view equals a fresh rebuild", passed, lines)
 
 
+def instants_going_backwards(rows: Iterable[tuple[Any, int, int, Any]]) -> list[tuple[Any, int, int, Any, Any]]:
+    """Events whose instant is earlier than the previous version's of the same aggregate.
+
+    `rows` are (aggregate id, version, log position, instant), ordered by aggregate and version. The views
+    of states over time (`[valid_from, valid_to)`) assume the instants of one aggregate never go back.
+    Returns (aggregate id, version, position, instant, previous instant) for each offender.
+    """
+    found = []
+    previous = None
+    for aggregate_id, version, position, at in rows:
+        if previous is not None and previous[0] == aggregate_id and at is not None and previous[1] is not None \
+                and at < previous[1]:
+            found.append((aggregate_id, version, position, at, previous[1]))
+        previous = (aggregate_id, at)
+    return found
+
+
 def _short(row: tuple, limit: int = 300) -> str:
     text = repr(row)
     return text if len(text) <= limit else text[:limit] + "…"

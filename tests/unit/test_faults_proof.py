@@ -84,3 +84,9 @@ def test_snapshots_compare_row_for_row():
     assert not differs.passed and "1 rows only in the live view, 1 only in the rebuild" in differs.render()
     assert not proof.compare_snapshots(before, {"audit_events": before["audit_events"]}).passed
     assert not proof.compare_snapshots({}, {}).passed
+
+
+def test_instants_going_backwards_within_one_aggregate_are_found():
+    rows = [("a", 1, 10, 1.0), ("a", 2, 12, 3.0), ("a", 3, 15, 2.5), ("b", 1, 11, 0.5), ("b", 2, 13, 0.5)]
+    assert proof.instants_going_backwards(rows) == [("a", 3, 15, 2.5, 3.0)]
+    assert proof.instants_going_backwards([]) == []
