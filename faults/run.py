@@ -497,9 +497,12 @@ class Run:
                     continue
                 rows.append((oid, version, position, instant(data.get("at")) or instant(data.get("timestamp"))))
                 self._topics[(oid, version)] = topic
+        found = proof.instants_going_backwards(rows)
+        # Tasks first (task_versions keeps [valid_from, valid_to) ranges), then by log position.
+        found.sort(key=lambda f: (not self._topics[(f[0], f[1])].rsplit(":", 1)[-1].startswith("Task."), f[2]))
         return [f"{self._topics[(oid, v)].rsplit(':', 1)[-1]} {oid} version {v} at position {pos}: "
                 f"{at.isoformat()} is earlier than version {v - 1}'s {prev.isoformat()}"
-                for oid, v, pos, at, prev in proof.instants_going_backwards(rows)]
+                for oid, v, pos, at, prev in found]
 
     def recovery_proof(self, dukao: Session, office: Session) -> proof.Result:
         lines, ok = [], True
