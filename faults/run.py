@@ -183,6 +183,10 @@ class Run:
     def stop_serve(self) -> None:
         if self.serve is None:
             return
+        try:  # serve's processes, also those in a session of their own (the projection worker)
+            descendants = psutil.Process(self.serve.pid).children(recursive=True)
+        except psutil.NoSuchProcess:
+            descendants = []
         if self.serve.poll() is None:
             try:
                 self.serve.send_signal(signal.SIGTERM)
@@ -197,6 +201,12 @@ class Run:
             self.serve.wait(timeout=10)
         except subprocess.TimeoutExpired:
             pass
+        _, alive = psutil.wait_procs(descendants, timeout=10)
+        for process in alive:  # by pid: only what this serve started
+            try:
+                process.kill()
+            except psutil.NoSuchProcess:
+                pass
         if self.serve_log:
             self.serve_log.close()
             self.serve_log = None
