@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test test-db bench clean
+.PHONY: run test test-db bench faults faults-ci clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,16 @@ test-db: $(STAMP)
 EVENTS ?= 1000000
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run --events $(EVENTS)
+
+## faults: a bounded fault-injection run (own PostgreSQL, serve, 27 clients, kills and outages) that proves
+## nothing acknowledged is lost or doubled and that the service recovers by itself; exit 1 on a failed property
+FAULT_SECONDS ?= 120
+faults: $(STAMP)
+	$(BIN)/python -m faults.run --seconds $(FAULT_SECONDS)
+
+## faults-ci: the same, shorter (about 40 s of load), as .ci/run calls it after `make test`
+faults-ci: $(STAMP)
+	$(BIN)/python -m faults.run --seconds 40 --recovery-timeout 45 --settle 30
 
 clean:
 	rm -rf $(VENV) var .pytest_cache
