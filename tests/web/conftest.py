@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import os
@@ -14,7 +15,9 @@ import time
 import urllib.error
 import urllib.request
 import uuid
+from collections.abc import Iterator
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 
@@ -114,10 +117,11 @@ class Http:
         return self.tokens[user]
 
 
-@pytest.fixture
-def server(request, database_url, tmp_path):
+@contextlib.contextmanager
+def running_server(database_url: str, directory: Path) -> Iterator[Http]:
+    """`coordination serve` (3 processes) on a free loopback port over a fresh schema with four users."""
     schema = "test_" + uuid.uuid4().hex[:12]
-    settings = Settings(database_url=database_url, schema=schema, data_dir=tmp_path, clock_start=None,
+    settings = Settings(database_url=database_url, schema=schema, data_dir=directory, clock_start=None,
                         clock_offset_ms=None, secret_key="e2e")
     runtime = initialise(settings, clock=ManualClock(datetime.fromisoformat("2026-03-01T09:00:00+08:00")))
     for username, unit, role in [("office1", "culture-tourism", "office"), ("dukao1", "supervision-office", "supervisor"),
@@ -128,11 +132,11 @@ def server(request, database_url, tmp_path):
     env = {**os.environ, "DATABASE_URL": database_url, "COORDINATION_SCHEMA": schema,
            "COORDINATION_CLOCK_START": "2026-03-02T09:00:00+08:00", "SECRET_KEY": "e2e"}
     env.pop("COORDINATION_CLOCK_OFFSET_MS", None)
-    log = open(tmp_path / "serve.log", "w")
+    log = open(directory / "serve.log", "w")
     proc = subprocess.Popen([sys.executable, "-m", "entrypoints.cli", "serve", "--port", str(port), "--workers", "3"],
                             env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     http = Http(f"http://127.0.0.1:{port}")
-    http.process, http.log_path = proc, tmp_path / "serve.log"
+    http.process, http.log_path = proc, directory / "serve.log"
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
@@ -141,17 +145,26 @@ def server(request, database_url, tmp_path):
         except (urllib.error.URLError, ConnectionError):
             time.sleep(0.2)
     else:
-        pytest.fail("the server did not come up: " + (tmp_path / "serve.log").read_text()[-2000:])
-    yield http
-    os.killpg(proc.pid, signal.SIGTERM)
+        pytest.fail("the server did not come up: " + (directory / "serve.log").read_text()[-2000:])
     try:
-        proc.wait(timeout=20)
+        yield http
     finally:
-        log.close()
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-        with connect(database_url, autocommit=True) as conn:
-            conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=20)
+        finally:
+            log.close()
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGKILL)
+            with connect(database_url, autocommit=True) as conn:
+                conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+@pytest.fixture
+def server(request, database_url, tmp_path):
+    with running_server(database_url, tmp_path) as http:
+        yield http
+    proc = http.process
     assert proc.returncode == 0, (tmp_path / "serve.log").read_text()[-2000:]
     if request.node.get_closest_marker("serve_log_checked") is None:
         return
