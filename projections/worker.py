@@ -21,6 +21,7 @@ from eventsourcing.application import Application
 from psycopg import sql
 
 from projections.audit import AuditIndex
+from projections.calendar import CalendarVersions
 from projections.chain import HashChain
 from projections.eventlog import EventLog
 from projections.registers import Registers
@@ -40,7 +41,7 @@ def connect(url: str, *, schema: str | None = None, autocommit: bool = True) -> 
 
 def all_views(ledger: Application) -> list[View]:
     """Every view the worker maintains, by name."""
-    return [AuditIndex(), TaskHistory(ledger), Registers(ledger)]
+    return [AuditIndex(), TaskHistory(ledger), Registers(ledger), CalendarVersions()]
 
 
 class ProjectionWorker:
