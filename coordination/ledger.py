@@ -10,6 +10,7 @@ from __future__ import annotations
 from coordination.accounts import AccountUseCases
 from coordination.calendar import CalendarUseCases
 from coordination.meetings import MeetingUseCases
+from coordination.notify import NotificationUseCases
 from coordination.roster import RosterUseCases
 from coordination.supervision import SupervisionUseCases
 from coordination.tasks import TaskUseCases
@@ -18,7 +19,7 @@ from domain.tasks import Task
 
 
 class Ledger(RosterUseCases, AccountUseCases, MeetingUseCases, TaskUseCases, SupervisionUseCases,
-             CalendarUseCases):
+             CalendarUseCases, NotificationUseCases):
     """协调台账: the write side of the coordination ledger."""
 
     name = "ledger"
