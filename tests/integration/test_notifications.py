@@ -279,3 +279,20 @@ def test_notifications_made_before_a_unit_set_its_channels_are_not_sent(runtime,
     save_settings(conn, "finance", {"webhook_url": receiver.url, "webhook_secret": None, "emails": []},
                   "office1", clock.now())
     assert Deliverer(Sender()).run_due(conn) == 0 and receiver.received == []
+
+
+def test_notify_test_sends_one_signed_message_to_the_units_robot(runtime, conn, clock, robot, monkeypatch, capsys):
+    from entrypoints import cli
+
+    receiver = robot()
+    save_settings(conn, "finance", {"webhook_url": receiver.url, "webhook_secret": SECRET, "emails": []},
+                  "office1", clock.now())
+    monkeypatch.setenv("DATABASE_URL", runtime.url)
+    monkeypatch.setenv("COORDINATION_SCHEMA", runtime.schema)
+    assert cli.main(["notify-test", "finance"]) == 0
+    assert "webhook: 已发送" in capsys.readouterr().out
+    (message,) = receiver.received
+    timestamp, sign = message["query"]["timestamp"][0], message["query"]["sign"][0]
+    assert urllib.parse.quote_plus(sign) == dingtalk_reference_sign(SECRET, timestamp)
+    assert message["body"]["text"]["content"].startswith("【测试】")
+    assert cli.main(["notify-test", "education"]) == 1  # nothing set
