@@ -14,6 +14,31 @@ class ConfigurationError(Exception):
 
 
 @dataclass(frozen=True)
+class SmtpSettings:
+    host: str
+    port: int = 25
+    tls: str = "starttls"
+    """none, starttls (upgrade after connecting) or ssl (TLS from the first byte, usually port 465)."""
+    sender: str = "coordination-ledger@localhost"
+    username: str | None = None
+    password: str | None = None
+
+    @classmethod
+    def from_env(cls, env) -> SmtpSettings | None:
+        if not env.get("COORDINATION_SMTP_HOST"):
+            return None
+        tls = (env.get("COORDINATION_SMTP_TLS") or "starttls").lower()
+        if tls not in ("none", "starttls", "ssl"):
+            raise ConfigurationError(f"COORDINATION_SMTP_TLS={tls!r} must be none, starttls or ssl")
+        return cls(host=env["COORDINATION_SMTP_HOST"],
+                   port=_parse_int("COORDINATION_SMTP_PORT", env.get("COORDINATION_SMTP_PORT"))
+                   or (465 if tls == "ssl" else 25 if tls == "none" else 587),
+                   tls=tls, sender=env.get("COORDINATION_SMTP_SENDER") or cls.sender,
+                   username=env.get("COORDINATION_SMTP_USER") or None,
+                   password=env.get("COORDINATION_SMTP_PASSWORD") or None)
+
+
+@dataclass(frozen=True)
 class Settings:
     database_url: str | None
     schema: str | None
@@ -27,6 +52,9 @@ class Settings:
     """The hash chain's algorithm (COORDINATION_LEDGER_HASH): sha256, or sm3 for 国密 deployments."""
     ledger_key_file: Path | None = None
     """The office's Ed25519 signing key (COORDINATION_LEDGER_KEY); default: <data dir>/ledger/signing_key.pem."""
+    smtp: SmtpSettings | None = None
+    """E-mail for notifications (COORDINATION_SMTP_HOST ...); None: no e-mail is sent."""
+
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -41,6 +69,7 @@ class Settings:
             projection_batch=_parse_int("COORDINATION_PROJECTION_BATCH", env.get("COORDINATION_PROJECTION_BATCH")) or 500,
             ledger_hash=_parse_hash(env.get("COORDINATION_LEDGER_HASH")),
             ledger_key_file=Path(env["COORDINATION_LEDGER_KEY"]).resolve() if env.get("COORDINATION_LEDGER_KEY") else None,
+            smtp=SmtpSettings.from_env(env),
         )
 
 

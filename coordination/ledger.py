@@ -8,7 +8,9 @@ eventsourcing Application a process builds. Reading the log is not a use case: s
 from __future__ import annotations
 
 from coordination.accounts import AccountUseCases
+from coordination.calendar import CalendarUseCases
 from coordination.meetings import MeetingUseCases
+from coordination.notify import NotificationUseCases
 from coordination.roster import RosterUseCases
 from coordination.supervision import SupervisionUseCases
 from coordination.tasks import TaskUseCases
@@ -16,7 +18,8 @@ from domain.meetings import Meeting
 from domain.tasks import Task
 
 
-class Ledger(RosterUseCases, AccountUseCases, MeetingUseCases, TaskUseCases, SupervisionUseCases):
+class Ledger(RosterUseCases, AccountUseCases, MeetingUseCases, TaskUseCases, SupervisionUseCases,
+             CalendarUseCases, NotificationUseCases):
     """协调台账: the write side of the coordination ledger."""
 
     name = "ledger"

@@ -19,11 +19,17 @@ from domain.tasks import Task
 
 class TaskUseCases(CommandRunner):
     def assign_task(self, actor: Actor, *, title: str, description: str = "", source: dict[str, Any],
-                    lead_unit: str, co_units: list[str], deadline: date, category: str | None = None,
+                    lead_unit: str, co_units: list[str], deadline: date | None = None, category: str | None = None,
                     milestones: list[dict[str, Any]] | None = None, feedback_every: str | None = None,
-                    idempotency_key: str | None = None) -> Outcome:
-        """分工落实: the office assigns a task to a lead unit and co-units with a deadline."""
+                    deadline_in_working_days: int | None = None, idempotency_key: str | None = None) -> Outcome:
+        """分工落实: the office assigns a task to a lead unit and co-units with a deadline.
+
+        The deadline is a date, or a number of working days counted from the day after the assignment day
+        (民法典第二百零一条), resolved once by the calendar known now and stored as a date with its rule.
+        """
         require_role(actor, "office")
+        if (deadline is None) == (deadline_in_working_days is None):
+            raise InvalidValue("deadline", "give either deadline or deadline_in_working_days")
         if not isinstance(source, dict):
             raise InvalidValue("source", "must be {kind, resolution_id} or {kind, reference}")
         if source.get("kind") == "resolution":
@@ -42,14 +48,19 @@ class TaskUseCases(CommandRunner):
                 task_category = resolution.category
             elif task_category is None:
                 raise InvalidValue("category", "required unless the source is a resolution")
+            due, rule = deadline, None
+            if deadline_in_working_days is not None:
+                due, rule = self.deadline_in_working_days(deadline_in_working_days, at)
             task = Task.assign(title=title, description=description, source=source, category=task_category,
-                               lead_unit=lead_unit, co_units=co_units, deadline=deadline, milestones=milestones,
-                               feedback_every=feedback_every, by=actor, at=at)
+                               lead_unit=lead_unit, co_units=co_units, deadline=due, milestones=milestones,
+                               feedback_every=feedback_every, by=actor, at=at, deadline_rule=rule)
             return {"id": str(task.id), "status": task.status, "version": task.version, "at": at.isoformat()}, [task]
 
         arguments = {"title": title, "description": description, "source": source, "category": category,
                      "lead_unit": lead_unit, "co_units": co_units, "deadline": deadline,
                      "milestones": milestones, "feedback_every": feedback_every}
+        if deadline_in_working_days is not None:  # added; older keys keep their fingerprints
+            arguments["deadline_in_working_days"] = deadline_in_working_days
         return self._execute(actor, "task.assigned", arguments, work, idempotency_key)
 
     def task(self, task_id: Any, actor: Actor | None = None, *, version: int | None = None) -> Task:
@@ -120,6 +131,13 @@ class TaskUseCases(CommandRunner):
         require_role(actor, "office", "supervisor")
         return self._on_task(actor, task_id, "task.urged", {"message": message}, idempotency_key,
                              lambda task, at: task.urge(message=message, by=actor, at=at))
+
+    def reply_to_urging(self, actor: Actor, task_id: Any, *, text: str,
+                        idempotency_key: str | None = None) -> Outcome:
+        """催办回复 (liaison of the lead unit)."""
+        require_role(actor, "liaison")
+        return self._on_task(actor, task_id, "task.urging_replied", {"text": text}, idempotency_key,
+                             lambda task, at: task.reply_to_urging(text=text, by=actor, at=at))
 
     def comment(self, actor: Actor, task_id: Any, *, text: str, idempotency_key: str | None = None) -> Outcome:
         """督查意见 (supervisor)."""

@@ -8,6 +8,7 @@ and say so in the log once per year.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from functools import lru_cache
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
@@ -59,15 +60,18 @@ def is_working_day(day: date) -> bool:
         return day.weekday() < 5
 
 
-def working_days_left(today: date, deadline: date, *, stop_after: int | None = None) -> int:
+def working_days_left(today: date, deadline: date, *, stop_after: int | None = None,
+                      working_day: Callable[[date], bool] | None = None) -> int:
     """Working days after `today` up to and including `deadline` (0 when the deadline is today or past).
 
     With `stop_after`, counting stops once it exceeds that number (enough to decide a light).
+    `working_day` is the calendar to count by (domain/calendar.py); default the library's statutory one.
     """
+    is_working_day_ = working_day or is_working_day
     count = 0
     day = today + timedelta(days=1)
     while day <= deadline:
-        if is_working_day(day):
+        if is_working_day_(day):
             count += 1
             if stop_after is not None and count > stop_after:
                 break

@@ -122,3 +122,9 @@ class NotLeadUnit(NotPermitted):
 
 class NotAssignedUnit(NotPermitted):
     code = "not_assigned_unit"
+
+
+class NotUrged(ForbiddenTransition):
+    """催办回复 needs an urging to answer."""
+
+    code = "not_urged"

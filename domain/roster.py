@@ -60,6 +60,15 @@ class MemberUnit(Aggregate):
     def _liaison_changed(self, person: dict[str, str], reason: str, actor: dict, at: datetime) -> None:
         self.liaison = person
 
+    def record_notification_settings(self, *, webhook: bool, emails: int, by: Actor, at: datetime) -> None:
+        """消息推送设置: which channels the unit's notifications go to. Only that they changed, and by whom:
+        the addresses and the robot's secret are kept out of the log."""
+        self._notification_settings_changed(webhook=bool(webhook), emails=int(emails), actor=by.stamp(), at=at)
+
+    @event("NotificationSettingsChanged")
+    def _notification_settings_changed(self, webhook: bool, emails: int, actor: dict, at: datetime) -> None:
+        """The settings themselves are not state of the roster."""
+
 
 def _person(name: str, title: str, phone: str | None) -> dict[str, str]:
     return {

@@ -36,6 +36,7 @@ from domain.errors import (
     NotAwaitingAcknowledgement,
     NotInProgress,
     NotLeadUnit,
+    NotUrged,
     TaskClosed,
 )
 from domain.standing import ASSIGNED, CANCELLED, COMPLETED, COMPLETION_REQUESTED, IN_PROGRESS, OPEN_STATUSES, Standing
@@ -63,8 +64,12 @@ class Task(Aggregate):
         feedback_every: str | None,
         by: Actor,
         at: datetime,
+        deadline_rule: dict[str, Any] | None = None,
     ) -> Task:
-        """分工落实: create a task and assign it to a lead unit and co-units."""
+        """分工落实: create a task and assign it to a lead unit and co-units.
+
+        `deadline_rule` says how a deadline given in working days was resolved to the date (stored as given).
+        """
         title = values.text("title", title, max_length=values.TITLE)
         description = values.text("description", description, max_length=values.LONG_TEXT, required=False)
         source = _checked_source(source)
@@ -88,6 +93,7 @@ class Task(Aggregate):
             feedback_every=feedback_every,
             actor=by.stamp(),
             at=at,
+            deadline_rule=deadline_rule,
         )
 
     @event("Assigned")
@@ -104,6 +110,7 @@ class Task(Aggregate):
         feedback_every: str | None,
         actor: dict[str, str],
         at: datetime,
+        deadline_rule: dict[str, Any] | None = None,  # added in issue 13; older events have none
     ):
         self.title = title
         self.description = description
@@ -280,6 +287,18 @@ class Task(Aggregate):
     def _urged(self, message: str, actor: dict[str, str], at: datetime) -> None:
         self.urgings += 1
 
+    def reply_to_urging(self, *, text: str, by: Actor, at: datetime) -> None:
+        """催办回复: the lead unit answers the urgings it received (open or closed task)."""
+        self._check_lead(by, "reply to an urging")
+        if self.urgings == 0:
+            raise NotUrged("the task has not been urged")
+        self._urging_replied(text=values.text("text", text, max_length=values.LONG_TEXT), urgings=self.urgings,
+                             actor=by.stamp(), at=at)
+
+    @event("UrgingReplied")
+    def _urging_replied(self, text: str, urgings: int, actor: dict[str, str], at: datetime) -> None:
+        """A reply changes no state; it stands in the history (with how many urgings it answers)."""
+
     def comment(self, *, text: str, by: Actor, at: datetime) -> None:
         """督查意见: a supervisor's comment, on an open or closed task."""
         self._commented(text=values.text("text", text, max_length=values.LONG_TEXT), actor=by.stamp(), at=at)
@@ -347,6 +366,8 @@ class Task(Aggregate):
             effective_deadline=self.effective_deadline,
             feedback_every=self.feedback_every,
             feedback_since=self.last_feedback_at or self.assigned_at,
+            percent=self.percent,
+            milestones=tuple(self.milestones),
         )
 
     def is_overdue(self, now: datetime) -> bool:

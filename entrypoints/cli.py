@@ -54,6 +54,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     backup.add_argument("--out", required=True, metavar="FILE")
     restore = commands.add_parser("restore", help="restore a backup into an empty store and verify it")
     restore.add_argument("file", metavar="FILE")
+    notify = commands.add_parser("notify-test", help="send one test message to a unit's robot and e-mail")
+    notify.add_argument("unit", metavar="UNIT", choices=UNIT_CODES)
 
     args = parser.parse_args(argv)
     configure_logging()
@@ -61,7 +63,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = Settings.from_env()
         return {"init": init, "users": add_user, "demo": load_demo, "serve": serve_forever,
                 "worker": run_worker, "rebuild": rebuild_views, "verify": verify_ledger, "checkpoint": sign_checkpoint,
-                "export-audit": export_audit, "backup": backup_store, "restore": restore_store}[args.command](settings, args)
+                "export-audit": export_audit, "backup": backup_store, "restore": restore_store,
+                "notify-test": send_test_notification}[args.command](settings, args)
     except (ConfigurationError, DomainError) as exc:
         print(f"错误 / error: {exc}", file=sys.stderr)
         return 1
@@ -136,13 +139,32 @@ def run_worker(settings: Settings, args: argparse.Namespace) -> int:
     if supervisor:  # started by `serve`: stop when serve is gone, even if it was killed outright
         threading.Thread(target=_stop_without_parent, args=(supervisor, stop), daemon=True).start()
     print("投影进程已启动 / projection worker started", flush=True)
+    from entrypoints.notify import delivery_loop
+
+    sending = threading.Thread(target=delivery_loop, args=(settings, runtime.url, runtime.schema, stop), daemon=True)
+    sending.start()
     try:
         ProjectionWorker(runtime.ledger, runtime.url, runtime.schema, batch_size=settings.projection_batch,
                          chain=HashChain(settings.ledger_hash), checkpointer=Checkpointer(lambda: signing_key(settings))).run(stop)
     finally:
+        stop.set()
+        sending.join(timeout=15)
         runtime.ledger.close()
     print("投影进程已停止 / projection worker stopped", flush=True)
     return 0
+
+
+def send_test_notification(settings: Settings, args: argparse.Namespace) -> int:
+    from coordination.storage import database_url
+    from entrypoints.notify import notify_test
+
+    results = notify_test(settings, database_url(settings), settings.schema, args.unit)
+    if not results:
+        print(f"错误 / error: {args.unit} 未设置推送渠道 / has no webhook or e-mail set", file=sys.stderr)
+        return 1
+    for channel, error in results:
+        print(f"{channel}: {'已发送 / sent' if error is None else '失败 / failed: ' + error}")
+    return 0 if all(error is None for _, error in results) else 1
 
 
 def _stop_without_parent(parent: int, stop) -> None:

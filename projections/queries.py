@@ -13,9 +13,11 @@ from typing import Any
 import psycopg
 from psycopg.rows import dict_row
 
+from domain.calendar import STATUTORY_CALENDAR, WorkingCalendar
 from domain.charter import UNIT_CODES
 from domain.deadlines import SHANGHAI
-from domain.standing import OPEN_STATUSES, STATUSES, Standing
+from domain.standing import OPEN_STATUSES, STATUSES, URGING_LABELS, Standing, urging_level
+from projections.calendar import calendar_at
 
 def states_at(conn: psycopg.Connection, as_of: datetime | None, *, upto: int | None = None,
               where: str = "TRUE", params: tuple[Any, ...] = (), select: str = "*",
@@ -57,11 +59,31 @@ def states_at(conn: psycopg.Connection, as_of: datetime | None, *, upto: int | N
 
 def standing(row: dict[str, Any]) -> Standing:
     return Standing(status=row["status"], effective_deadline=row["effective_deadline"],
-                    feedback_every=row["feedback_every"], feedback_since=row["feedback_since"])
+                    feedback_every=row["feedback_every"], feedback_since=row["feedback_since"],
+                    percent=row.get("percent", 0), milestones=tuple(row.get("milestones") or ()))
 
 
-def task_summary(row: dict[str, Any], at: datetime, unit: str | None = None) -> dict[str, Any]:
-    """A task as the API shows it, judged at instant `at`."""
+def attention(row: dict[str, Any], at: datetime) -> dict[str, Any]:
+    """What a board shows beside the light: the next milestone, missed ones, how far urging has escalated."""
+    judged = standing(row)
+    level = urging_level(row.get("urgings") or 0)
+    return {"next_milestone": _milestone(judged.next_milestone(at)),
+            "missed_milestones": [_milestone(m) for m in judged.missed_milestones(at)],
+            "urgings": row.get("urgings") or 0, "urging_level": level,
+            "urging_label": URGING_LABELS.get(level) if level else None}
+
+
+def _milestone(milestone: dict[str, Any] | None) -> dict[str, Any] | None:
+    if milestone is None:
+        return None
+    due = milestone["due"]
+    return {"due": due if isinstance(due, str) else due.isoformat(), "target_percent": milestone["target_percent"],
+            "description": milestone.get("description", "")}
+
+
+def task_summary(row: dict[str, Any], at: datetime, unit: str | None = None,
+                 calendar: WorkingCalendar = STATUTORY_CALENDAR) -> dict[str, Any]:
+    """A task as the API shows it, judged at instant `at` with the calendar known then."""
     judged = standing(row)
     summary = {
         "id": str(row["task_id"]),
@@ -73,9 +95,10 @@ def task_summary(row: dict[str, Any], at: datetime, unit: str | None = None) -> 
         "deadline": row["deadline"].isoformat(),
         "effective_deadline": row["effective_deadline"].isoformat(),
         "percent": row["percent"],
-        "light": judged.light(at),
+        "light": judged.light(at, calendar.is_working_day),
         "overdue": judged.is_overdue(at),
         "overdue_days": judged.overdue_days(at),
+        **attention(row, at),
         "source": row["source"],
         "milestones": row["milestones"],
         "feedback_every": row["feedback_every"],
@@ -115,14 +138,15 @@ def tasks(conn: psycopg.Connection, now: datetime, *, as_of: datetime | None = N
         params.append(category)
     at = as_of or now
     rows = states_at(conn, as_of, where=" AND ".join(clauses), params=tuple(params))
-    found = [task_summary(r, at, unit) for r in rows]
+    calendar = calendar_at(conn, as_of)
+    found = [task_summary(r, at, unit, calendar) for r in rows]
     if overdue is not None:
         found = [t for t in found if t["overdue"] == overdue]
     return sorted(found, key=lambda t: (t["effective_deadline"], t["title"], t["id"]))
 
 
 BOARD_COLUMNS = ("task_id, title, status, lead_unit, deadline, effective_deadline, percent, feedback_every,"
-                 " feedback_since")
+                 " feedback_since, milestones, urgings")
 
 
 def board(conn: psycopg.Connection, unit: str, now: datetime, as_of: datetime | None = None) -> dict[str, Any]:
@@ -130,6 +154,7 @@ def board(conn: psycopg.Connection, unit: str, now: datetime, as_of: datetime | 
     at = as_of or now
     rows = states_at(conn, as_of, select=BOARD_COLUMNS, where="lead_unit = %s OR co_units @> ARRAY[%s]::text[]",
                      params=(unit, unit))
+    calendar = calendar_at(conn, as_of)
     counts = {status: 0 for status in STATUSES}
     counts["overdue"] = 0
     tasks_out = []
@@ -138,13 +163,13 @@ def board(conn: psycopg.Connection, unit: str, now: datetime, as_of: datetime | 
         light, days = None, 0
         if r["status"] in OPEN_STATUSES:  # closed tasks have no light and are never overdue
             judged = standing(r)
-            light, days = judged.light(at), judged.overdue_days(at)
+            light, days = judged.light(at, calendar.is_working_day), judged.overdue_days(at)
             counts["overdue"] += judged.is_overdue(at)
         tasks_out.append({
             "id": str(r["task_id"]), "title": r["title"], "role": "lead" if r["lead_unit"] == unit else "co",
             "status": r["status"], "deadline": r["deadline"].isoformat(),
             "effective_deadline": r["effective_deadline"].isoformat(), "percent": r["percent"],
-            "light": light, "overdue_days": days,
+            "light": light, "overdue_days": days, **attention(r, at),
         })
     return {"unit": unit, "as_of": at.astimezone(SHANGHAI).isoformat(), "counts": counts, "tasks": tasks_out}
 
@@ -156,12 +181,13 @@ def dashboard(conn: psycopg.Connection, now: datetime, as_of: datetime | None = 
     for counted in states_at(conn, as_of, select="status, count(*) AS n", group_by="status"):
         by_status[counted["status"]] = counted["n"]
     rows = []
+    calendar = calendar_at(conn, as_of)
     for r in states_at(conn, as_of, select=BOARD_COLUMNS + ", pending_extension", where="status = ANY(%s)",
                        params=(list(OPEN_STATUSES),)):
         judged = standing(r)
         rows.append({"id": str(r["task_id"]), "title": r["title"], "lead_unit": r["lead_unit"],
                      "status": r["status"], "pending_extension": r["pending_extension"],
-                     "light": judged.light(at), "overdue": judged.is_overdue(at),
+                     "light": judged.light(at, calendar.is_working_day), "overdue": judged.is_overdue(at),
                      "overdue_days": judged.overdue_days(at)})
     by_light = {"green": 0, "yellow": 0, "red": 0}
     by_unit = {code: {"unit": code, "open": 0, "green": 0, "yellow": 0, "red": 0} for code in UNIT_CODES}

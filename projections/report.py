@@ -19,14 +19,16 @@ from psycopg.rows import dict_row
 from domain.categories import CATEGORY_CODES
 from domain.deadlines import SHANGHAI
 from domain.reports import Period
-from domain.standing import OPEN_STATUSES
+from domain.standing import OPEN_STATUSES, urging_level
 from domain.charter import UNIT_CODES
 from projections.queries import standing, states_at
 from projections.tracking import common_position
 
 JUST_BEFORE = timedelta(microseconds=1)
 STATE_COLUMNS = ("task_id, title, category, status, lead_unit, co_units, effective_deadline, feedback_every,"
-                 " feedback_since, closed_at, completion_on_time")
+                 " feedback_since, closed_at, completion_on_time, percent, milestones, urgings")
+ADDED_FIELDS = ("missed_milestones", "urging_escalations")
+"""Problem lists added by issue 13 beside the contract's figures; a report issued before them has none."""
 
 
 def supervision_report(conn: psycopg.Connection, period: Period, now: datetime, *,
@@ -108,7 +110,28 @@ def supervision_report(conn: psycopg.Connection, period: Period, now: datetime, 
               "overdue_days": standing(s).overdue_days(as_of)} for s in overdue),
             key=lambda p: (-p["overdue_days"], p["lead_unit"], p["task_id"]),
         ),
+        "missed_milestones": _missed_milestones(open_now, as_of),
+        "urging_escalations": _urging_escalations(states, {e["aggregate_id"] for e in urgings}),
     }
+
+
+def _missed_milestones(open_now: list[dict[str, Any]], as_of: datetime) -> list[dict[str, Any]]:
+    """阶段目标未达成: open tasks at as_of with a milestone whose date passed and whose target is not reached."""
+    found = []
+    for s in open_now:
+        for m in standing(s).missed_milestones(as_of):
+            found.append({"task_id": str(s["task_id"]), "title": s["title"], "lead_unit": s["lead_unit"],
+                          "due": m["due"], "target_percent": m["target_percent"], "percent": s["percent"],
+                          "description": m.get("description", "")})
+    return sorted(found, key=lambda m: (m["due"], m["lead_unit"], m["task_id"]))
+
+
+def _urging_escalations(states: dict[Any, dict[str, Any]], urged_in_p: set[Any]) -> list[dict[str, Any]]:
+    """二次催办 and 约谈/通报 candidates: tasks urged in P that had been urged at least twice by as_of."""
+    found = [{"task_id": str(s["task_id"]), "title": s["title"], "lead_unit": s["lead_unit"],
+              "urgings": s["urgings"], "urging_level": urging_level(s["urgings"])}
+             for task_id, s in states.items() if task_id in urged_in_p and s["urgings"] >= 2]
+    return sorted(found, key=lambda u: (-u["urgings"], u["lead_unit"], u["task_id"]))
 
 
 def _meetings_held(conn: psycopg.Connection, period: Period, until: datetime, upto: int) -> list[dict[str, Any]]:

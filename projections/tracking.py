@@ -147,7 +147,7 @@ def _json_default(value: Any) -> Any:
 
 
 REPORT_VIEWS = ("audit", "task_history")
-ALL_VIEWS = ("audit", "task_history", "registers")
+ALL_VIEWS = ("audit", "task_history", "registers", "calendar", "notifications")
 
 
 def common_position(conn: psycopg.Connection, names: tuple[str, ...] = REPORT_VIEWS) -> int:

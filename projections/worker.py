@@ -21,8 +21,10 @@ from eventsourcing.application import Application
 from psycopg import sql
 
 from projections.audit import AuditIndex
+from projections.calendar import CalendarVersions
 from projections.chain import HashChain
 from projections.eventlog import EventLog
+from projections.notifications import DeadlineCheck, Notifications
 from projections.registers import Registers
 from projections.task_history import TaskHistory
 from projections.tracking import View, ViewStalled, catch_up, position_of
@@ -40,14 +42,16 @@ def connect(url: str, *, schema: str | None = None, autocommit: bool = True) -> 
 
 def all_views(ledger: Application) -> list[View]:
     """Every view the worker maintains, by name."""
-    return [AuditIndex(), TaskHistory(ledger), Registers(ledger)]
+    return [AuditIndex(), TaskHistory(ledger), Registers(ledger), CalendarVersions(), Notifications(ledger)]
 
 
 class ProjectionWorker:
     def __init__(self, ledger: Application, url: str, schema: str | None, views: Sequence[View] | None = None,
                  poll_seconds: float = 2.0, batch_size: int = 500, chain: HashChain | None = None,
-                 checkpointer: Any = None):
+                 checkpointer: Any = None, hooks: Sequence[Any] | None = None):
         self.ledger = ledger
+        self.hooks = list(hooks) if hooks is not None else [DeadlineCheck(getattr(ledger, "clock", None))]
+        """Scheduled work after each catch-up, anything with `run_due(conn)`: the deadline checks, delivery."""
         self.chain = chain or HashChain()
         self.checkpointer = checkpointer
         """Anything with `checkpoint_if_due(conn)` (coordination.signing.Checkpointer); None: no checkpoints."""
@@ -113,6 +117,11 @@ class ProjectionWorker:
                 self.checkpointer.checkpoint_if_due(conn)
             except (OSError, ValueError) as exc:  # e.g. an unreadable key file: the views go on regardless
                 log.error("ledger.checkpoint_failed", error=str(exc))
+        for hook in self.hooks:
+            try:
+                hook.run_due(conn)
+            except psycopg.errors.UndefinedTable as exc:  # a store not migrated yet: the views go on
+                log.error("worker.hook_failed", hook=type(hook).__name__, error=str(exc)[:300])
         return total
 
     def stopped(self, conn: psycopg.Connection, stalled: ViewStalled) -> None:

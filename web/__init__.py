@@ -57,7 +57,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         kwargs={"autocommit": True, "connect_timeout": POOL_TIMEOUT_SECONDS, **search_path})
     app.json.ensure_ascii = False
 
-    from web import api_ledger, api_meetings, api_reads, api_tasks, auth, errors, guards, operations, pages, pages_ledger
+    from web import api_calendar, api_ledger, api_notifications, api_meetings, api_reads, api_tasks, auth, errors, guards, operations, pages, pages_ledger
 
     class LedgerApi(Api):
         ERROR_SCHEMA = errors.ContractError
@@ -70,11 +70,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     api.register_blueprint(api_reads.blp)
     api.register_blueprint(api_meetings.blp)
     api.register_blueprint(api_ledger.blp)
+    api.register_blueprint(api_calendar.blp)
+    api.register_blueprint(api_notifications.blp)
     app.register_blueprint(pages.blp)
     app.register_blueprint(operations.blp)
     app.register_blueprint(pages_ledger.blp)
     csrf = CSRFProtect(app)  # forms of the pages; the API authenticates by bearer token instead
-    for blueprint in (auth.blp, api_tasks.blp, api_reads.blp, api_meetings.blp, api_ledger.blp):
+    for blueprint in (auth.blp, api_tasks.blp, api_reads.blp, api_meetings.blp, api_ledger.blp, api_calendar.blp,
+                      api_notifications.blp):
         csrf.exempt(blueprint)
     _serve_docs_assets(app)
     _log_requests(app)

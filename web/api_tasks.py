@@ -13,6 +13,7 @@ from coordination.authorization import register_unit
 from coordination.runner import Outcome
 from domain.errors import NotFound
 from projections import queries
+from projections.calendar import calendar_at
 from projections.eventlog import EventLog
 from projections.task_history import state_of
 from projections.tracking import plain
@@ -34,7 +35,10 @@ def answer(outcome: Outcome) -> dict[str, Any]:
     result = outcome.result
     task = ledger().task(result["id"], version=result["version"])
     # The task as this change left it, judged at the change's instant (the same on every replay).
-    state = queries.task_summary({**state_of(task), "position": outcome.position}, datetime.fromisoformat(result["at"]))
+    at = datetime.fromisoformat(result["at"])
+    with views() as conn:
+        calendar = calendar_at(conn, at)
+    state = queries.task_summary({**state_of(task), "position": outcome.position}, at, calendar=calendar)
     if "request" in result:
         state["request"] = result["request"]
     return state
@@ -65,7 +69,10 @@ class OneTask(MethodView):
         """One task, now or as of an instant."""
         task = ledger().task(task_id, g.actor)  # 404 / 403 before reading the views
         if query["as_of"] is None:  # now: the aggregate itself, so a write is visible at once
-            return queries.task_summary({**state_of(task), "position": None}, ledger().clock.now())
+            with views() as conn:
+                calendar = calendar_at(conn, None)
+            return queries.task_summary({**state_of(task), "position": None}, ledger().clock.now(),
+                                        calendar=calendar)
         with views() as conn:
             found = queries.tasks(conn, ledger().clock.now(), as_of=query["as_of"], task_id=str(task.id))
         if not found:
@@ -110,6 +117,8 @@ _action("completion-decision", schemas.DecideCompletion, 200, "办结审核 (off
         lambda a, t, b: ledger().decide_completion(a, t, idempotency_key=key(), **b))
 _action("urgings", schemas.Urge, 201, "催办 (office, supervisor).",
         lambda a, t, b: ledger().urge(a, t, idempotency_key=key(), **b))
+_action("urging-replies", schemas.UrgingReply, 201, "催办回复 (liaison of the lead unit).",
+        lambda a, t, b: ledger().reply_to_urging(a, t, idempotency_key=key(), **b))
 _action("comments", schemas.Comment, 201, "督查意见 (supervisor).",
         lambda a, t, b: ledger().comment(a, t, idempotency_key=key(), **b))
 _action("reassignment", schemas.Reassign, 200, "调整分工 (office).",

@@ -15,7 +15,7 @@ from coordination.errors import ViewsBehind
 from domain.actors import Actor
 from domain.reports import Period, frozen_document
 from projections import chain
-from projections.report import supervision_report
+from projections.report import ADDED_FIELDS, supervision_report
 from projections.tracking import wait_for
 
 
@@ -51,4 +51,7 @@ def regenerate_issued(ledger: Ledger, conn: psycopg.Connection, period_code: str
     report = supervision_report(conn, period, datetime.fromisoformat(issued.as_of), upto=issued.log_position)
     if "ledger" in frozen:
         report["ledger"] = chain.head_at(conn, issued.log_position)
+    for added in ADDED_FIELDS:  # a report issued before these lists existed is regenerated without them
+        if added not in frozen:
+            report.pop(added, None)
     return frozen_document(report, frozen["narrative"], frozen["issued_by"], datetime.fromisoformat(frozen["issued_at"]))

@@ -11,6 +11,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 from domain import values
+from domain.calendar import MAX_WORKING_DAYS
 from domain.categories import CATEGORY_CODES
 from domain.deadlines import FEEDBACK_MONTHS
 from domain.errors import InvalidValue
@@ -93,9 +94,17 @@ class AssignTask(ma.Schema):
     category = ma.fields.String(load_default=None, allow_none=True, validate=validate.OneOf(CATEGORY_CODES))
     lead_unit = Unit(required=True)
     co_units = Items(Unit(), values.MAX_CO_UNITS, load_default=list)
-    deadline = ma.fields.Date(required=True)
+    deadline = ma.fields.Date(load_default=None, metadata={"description": "required unless deadline_in_working_days"})
+    deadline_in_working_days = ma.fields.Integer(
+        load_default=None, strict=True, validate=validate.Range(1, MAX_WORKING_DAYS),
+        metadata={"description": "instead of deadline: working days counted from the day after assignment"})
     milestones = Items(ma.fields.Nested(Milestone), values.MAX_MILESTONES, load_default=None)
     feedback_every = ma.fields.String(load_default=None, allow_none=True, validate=validate.OneOf(FEEDBACK_MONTHS))
+
+    @ma.validates_schema
+    def one_deadline(self, data, **kwargs):
+        if (data.get("deadline") is None) == (data.get("deadline_in_working_days") is None):
+            raise ma.ValidationError("give either deadline or deadline_in_working_days", "deadline")
 
 
 class ReportProgress(ma.Schema):
@@ -126,6 +135,10 @@ class DecideCompletion(ma.Schema):
 
 class Urge(ma.Schema):
     message = Text(required=True)
+
+
+class UrgingReply(ma.Schema):
+    text = Text(values.LONG_TEXT, required=True)
 
 
 class Comment(ma.Schema):
@@ -186,6 +199,12 @@ class TaskState(ma.Schema):
     feedback_every = ma.fields.String(allow_none=True)
     acknowledged = ma.fields.List(ma.fields.String())
     pending_extension = ma.fields.Integer(allow_none=True)
+    next_milestone = ma.fields.Dict(allow_none=True)
+    missed_milestones = ma.fields.List(ma.fields.Dict())
+    urgings = ma.fields.Integer()
+    urging_level = ma.fields.String(allow_none=True, metadata={
+        "description": "urged (催办), second_urging (二次催办), interview_or_notice (约谈/通报候选), or null"})
+    urging_label = ma.fields.String(allow_none=True)
     version = ma.fields.Integer()
     request = ma.fields.Integer(metadata={"description": "the extension request's number (extension requests only)"})
 

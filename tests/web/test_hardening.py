@@ -106,7 +106,8 @@ def test_an_unreachable_database_is_a_503_with_retry_after_answered_within_two_s
         dead.close()
     ready = app.test_client().get("/readyz")
     assert ready.status_code == 200 and ready.get_json()["database"] == "ok"
-    assert set(ready.get_json()["projections"]) == {"audit", "registers", "task_history", "ledger_chain"}
+    assert set(ready.get_json()["projections"]) == {"audit", "registers", "task_history", "calendar", "notifications",
+                                                    "ledger_chain"}
 
 
 # --- a running server: slow clients, killed processes ---------------------------------------------------------
