@@ -18,6 +18,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 import psycopg
 from eventsourcing.application import Application
+from psycopg import sql
 from psycopg.rows import dict_row
 
 from domain.charter import UNIT_CODES
@@ -42,6 +43,14 @@ def notification_id(subject: str, kind: str, recipient: str) -> UUID:
 
 class Notifications:
     name = "notifications"
+    def carry_over(self, conn: psycopg.Connection, fresh: str, live: str) -> None:
+        """What a rebuild keeps from the live table: the deadline checks' notifications (they come from
+        time, not from the log) and which notifications were already put in the outbox."""
+        fresh_table, live_table = sql.Identifier(fresh, "notifications"), sql.Identifier(live, "notifications")
+        conn.execute(sql.SQL("INSERT INTO {} SELECT * FROM {} WHERE position IS NULL ON CONFLICT DO NOTHING")
+                     .format(fresh_table, live_table))
+        conn.execute(sql.SQL("UPDATE {} AS f SET enqueued = l.enqueued FROM {} AS l WHERE l.id = f.id")
+                     .format(fresh_table, live_table))
     tables = ("notifications",)
 
     def __init__(self, ledger: Application):

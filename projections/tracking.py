@@ -1,7 +1,8 @@
 """Applying the event log to a view exactly once: each batch commits with its tracking position.
 
 A view is a class with a `name`, its `tables` and an `apply_batch(conn, events)` method that writes
-rows with the given connection. `catch_up` locks the view's tracking row, applies every event after the recorded
+rows with the given connection (and, optionally, `carry_over(conn, fresh_schema, live_schema)`: what a
+rebuild keeps of the live tables because the log does not say it). `catch_up` locks the view's tracking row, applies every event after the recorded
 position in log order and advances the position in the same transaction — so a crash loses nothing,
 a restart resumes where the last commit stopped, and no position is ever applied twice, even with
 two workers running.

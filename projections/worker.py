@@ -196,6 +196,9 @@ def rebuild(ledger: Application, url: str, schema: str | None, view: View, *, ba
                     fresh.execute(sql.SQL("SELECT 1 FROM {}.projection_tracking WHERE name = %s FOR UPDATE")
                                   .format(sql.Identifier(main)), (view.name,))
                     applied += catch_up(ledger, fresh, view, batch_size=batch_size, progress=progress)
+                    carry_over = getattr(view, "carry_over", None)
+                    if carry_over is not None:  # what the view keeps that the log does not say
+                        carry_over(fresh, scratch, main)
                     for table in view.tables:
                         _swap_table(fresh, scratch, main, table)
                     fresh.execute(sql.SQL("UPDATE {}.projection_tracking SET position = %s, updated_at = now(),"
