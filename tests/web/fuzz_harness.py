@@ -24,6 +24,7 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 from flask import Flask, request_started
+from schemathesis.core.failures import FailureGroup
 
 from tests.web.conftest import PASSWORD
 
@@ -141,6 +142,25 @@ class _TracebackCatcher(logging.Handler):
             self.last = "".join(traceback.format_exception(*record.exc_info))
 
 
+class _WorkerErrors(logging.Handler):
+    """The projection worker's `projection.failed` messages (it logs the error, then retries the batch)."""
+
+    def __init__(self):
+        super().__init__(level=logging.ERROR)
+        self.count = 0
+        self.last: str | None = None
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.count += 1
+        message = record.msg if isinstance(record.msg, dict) else {"event": record.getMessage()}
+        self.last = f"{message.get('event')}: {message.get('error', '')}".strip()
+
+
+STALL_SECONDS = 3.0  # a view this far behind while the worker reports errors is stalled, not slow
+SLOW_SECONDS = 30.0  # a view this far behind without errors is too slow
+MAX_QUARANTINED = 200
+
+
 class Recorder:
     """Sends requests, checks the answers, keeps counts and failures."""
 
@@ -161,13 +181,20 @@ class Recorder:
         self.http_log_check_rate = 0.05
         self.catcher = _TracebackCatcher()
         app.logger.addHandler(self.catcher)
+        self.worker_errors = _WorkerErrors()
+        logging.getLogger("projections.worker").addHandler(self.worker_errors)
+        self.writers: dict[int, tuple[Sent, str]] = {}  # log position → the request that wrote it
+        self.quarantined: dict[int, list[str]] = defaultdict(list)  # log position → views told to skip it
         self._reached_app = False
+        self.logins = 0
+        self.slowest: list[tuple[float, str, Sent]] = []
         request_started.connect(self._on_request_started, app)
         self.allowed_methods = {path: {m.upper() for m in ops if m.upper() in HTTP_METHODS}
                                 for path, ops in openapi["paths"].items()}
 
     def close(self) -> None:
         self.app.logger.removeHandler(self.catcher)
+        logging.getLogger("projections.worker").removeHandler(self.worker_errors)
         request_started.disconnect(self._on_request_started, self.app)
 
     def _on_request_started(self, sender, **_):
@@ -201,6 +228,10 @@ class Recorder:
         http_before = self.http_log_head() if check_http_log else None
         before = self.ledger.position() if command else None
 
+        if sent.remote_addr is None and operation.endswith(" /api/v1/auth/token"):
+            # Failed logins are throttled per address: each generated login comes from an address of its own.
+            self.logins += 1
+            sent.remote_addr = f"10.{self.logins // 65536 % 256}.{self.logins // 256 % 256}.{self.logins % 256}"
         kwargs: dict[str, Any] = {"method": sent.method, "headers": headers,
                                   "environ_base": {"REMOTE_ADDR": sent.remote_addr or "127.0.0.1"}}
         if sent.query:
@@ -211,6 +242,7 @@ class Recorder:
             kwargs["content_type"] = sent.content_type
         self.catcher.last = None
         self._reached_app = False
+        started = time.perf_counter()
         try:
             response = self.client.open(sent.path, **kwargs)
         except Exception as exc:  # the app raised past its own error handlers (TESTING propagates)
@@ -224,6 +256,9 @@ class Recorder:
                        "".join(traceback.format_exception(exc)))
             return None
         status = response.status_code
+        elapsed = time.perf_counter() - started
+        self.slowest.append((elapsed, f"{operation} → {status}", sent))
+        self.slowest = sorted(self.slowest, key=lambda t: -t[0])[:5]
         self.cases_by_role[role] += 1
         self.cases_by_source[source] += 1
         self.statuses[status] += 1
@@ -265,6 +300,10 @@ class Recorder:
                 problems += self.http_log_unchanged(http_before, status)
         if command and 200 <= status < 300:
             self.harvest(operation, body)
+            for position in range(before + 1, self.ledger.position() + 1):
+                self.writers[position] = (sent, operation)
+            if self.ledger.position() > before:
+                self.check_views_keep_up()
         if sent.method == "DELETE" and operation.endswith("/auth/token") and status == 204 and sent.user:
             self.token(sent.user, fresh=True)  # the fuzz revoked the harness' own token
         for kind, detail in problems:
@@ -289,6 +328,51 @@ class Recorder:
             if time.monotonic() > deadline:
                 return None
             time.sleep(0.05)
+
+    def check_views_keep_up(self) -> None:
+        """The worker must project what was just written. A view stuck on an event it cannot apply is a
+        failure of the request that wrote the event; the harness then moves that view past the event
+        (quarantine) so the rest of the run still means something."""
+        errors_before = self.worker_errors.count
+        deadline = time.monotonic() + SLOW_SECONDS
+        while True:
+            if self.wait_for_views(timeout=STALL_SECONDS) is not None:
+                return
+            stalled = self.worker_errors.count > errors_before
+            if not stalled and time.monotonic() < deadline:
+                continue
+            head = self.ledger.position()
+            with self.app.extensions["pool"].connection() as conn:
+                positions = dict(conn.execute("SELECT name, position FROM projection_tracking").fetchall())
+                for name, position in sorted(positions.items()):
+                    if position >= head:
+                        continue
+                    bad = position + 1
+                    sent, operation = self.writers.get(bad, (Sent("?", "(not a fuzz request)"), "(seed)"))
+                    event = self._event_type(bad)
+                    if not stalled:
+                        self._fail("views-too-slow", f"view {name} still at {position} of {head} after "
+                                   f"{SLOW_SECONDS:.0f} s, with no error from the worker", sent, "-", "",
+                                   operation, None)
+                        return
+                    self._fail("views-stalled", f"view {name!r} cannot apply event {bad} ({event}) this request "
+                               f"wrote: {self.worker_errors.last}", sent, "2xx", "", operation, None)
+                    if sum(len(v) for v in self.quarantined.values()) >= MAX_QUARANTINED:
+                        raise AssertionError("harness: too many events the views cannot apply; stopping")
+                    conn.execute("UPDATE projection_tracking SET position = %s WHERE name = %s AND position = %s",
+                                 (bad, name, position))
+                    self.quarantined[bad].append(name)
+            errors_before = self.worker_errors.count
+            deadline = time.monotonic() + SLOW_SECONDS
+
+    def _event_type(self, position: int) -> str:
+        from projections.eventlog import EventLog
+
+        try:
+            (event,) = EventLog(self.ledger).read(after=position - 1, limit=1)
+            return event.type
+        except Exception as exc:  # the log itself may be what is broken
+            return f"unreadable: {exc!r}"[:200]
 
     def http_log_head(self) -> int | str:
         """The newest position GET /api/v1/events shows the supervisor, once the views caught up."""
@@ -364,6 +448,12 @@ class Recorder:
             lines.append(f"  {status!s:<10} {n:>6}")
         lines.append(f"refused commands checked for log changes: {self.log_checks['direct']} directly, "
                      f"{self.log_checks['http']} through GET /api/v1/events")
+        if self.quarantined:
+            lines.append(f"events the views could not apply (skipped by the harness to go on): "
+                         f"{dict(sorted(self.quarantined.items()))}")
+        lines.append("slowest answers:")
+        for elapsed, what, sent in self.slowest:
+            lines.append(f"  {elapsed:6.2f} s  {what}  ({len(sent.body or b'')} bytes sent)")
         lines += extra
         count = sum(len(v) for v in self.failures.values())
         lines.append(f"failures: {count} in {len(self.failures)} distinct (kind, operation, status)")
@@ -441,6 +531,7 @@ def field_naming_problems(errors: dict, sent: Sent, names: set[str]) -> list[tup
     for pair in sent.query.split("&") if sent.query else []:
         from urllib.parse import unquote
         sent_keys.add(unquote(pair.split("=", 1)[0], errors="surrogateescape"))
+    sent_keys |= set(sent.headers)
     allowed = names | sent_keys | LOCATIONS
     if not body_is_object:
         allowed |= {"_schema"}
@@ -451,15 +542,19 @@ def field_naming_problems(errors: dict, sent: Sent, names: set[str]) -> list[tup
     return []
 
 
+def _summary(group) -> str:
+    """schemathesis' failures in one line each: title, message and the response status it judged."""
+    return " | ".join(f"{f.title}: {' '.join(str(f.message).split())[:300]}" for f in group.exceptions)[:600]
+
+
 def schema_problems(case, response) -> list[tuple[str, str]]:
     """Documented responses (2xx above all) must match their schema in the OpenAPI document."""
     from schemathesis.checks import response_schema_conformance
 
     try:
         case.validate_response(response, checks=[response_schema_conformance])
-    except AssertionError as exc:  # schemathesis' FailureGroup is an AssertionError
-        first = str(exc).strip().splitlines()
-        return [("schema-mismatch", " ".join(first[:4])[:400])]
+    except FailureGroup as exc:
+        return [("schema-mismatch", _summary(exc))]
     return []
 
 
@@ -471,9 +566,8 @@ def negative_problems(case, response) -> list[tuple[str, str]]:
         return []
     try:
         case.validate_response(response, checks=[negative_data_rejection])
-    except AssertionError as exc:
-        first = str(exc).strip().splitlines()
-        return [("invalid-input-accepted", " ".join(first[:6])[:500])]
+    except FailureGroup as exc:
+        return [("invalid-input-accepted", _summary(exc))]
     return []
 
 

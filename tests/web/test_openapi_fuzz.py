@@ -27,6 +27,7 @@ import os
 import time
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
+from urllib.parse import quote
 from typing import Any, Callable
 
 import pytest
@@ -83,6 +84,9 @@ def seed_world(rec: Recorder, clock) -> World:
         assert response.status_code < 300, (method, path, response.get_data(as_text=True))
         return response.get_json()
 
+    # An account of no use to the harness, for logins with hostile passwords (failures are throttled per account).
+    call("admin1", "POST", "/api/v1/users", {"username": "victim", "password": "a long password", "unit": "statistics",
+                                             "roles": ["liaison"]})
     for code in UNIT_CODES:
         world.add("code", code)
     for period in PERIODS:
@@ -261,7 +265,9 @@ def hostile_text() -> st.SearchStrategy[str]:
 
 
 def is_forbidden_text(value: str) -> bool:
-    """NUL, C0/C1 controls other than tab and line breaks, or a lone surrogate: never acceptable as text."""
+    """NUL, C0/C1 controls other than tab and line breaks, or a lone surrogate: never acceptable as text.
+    Judged on the string the server decodes (two adjacent surrogates in JSON make one character)."""
+    value = json.loads(json_bytes(value))
     return any((ord(c) < 32 and c not in "\t\n\r") or 0x7F <= ord(c) <= 0x9F or 0xD800 <= ord(c) <= 0xDFFF
                for c in value)
 
@@ -487,7 +493,7 @@ class Hostile:
         key, case, sent = self.base(data, self.with_arrays)
         body = json.loads(sent.body) if sent.body else {}
         field_path = data.draw(st.sampled_from(self._array_fields(key)), label="array field")
-        size = data.draw(st.sampled_from([1_000, 20_000, 60_000, 200_000]), label="size")
+        size = data.draw(st.sampled_from([1_000, 10_000, 50_000, 200_000]), label="size")
         element = data.draw(st.sampled_from(["finance", 1, None, {}, "x" * 10]), label="element")
         self.set_at(body, field_path, [element] * size)
         sent.body = json_bytes(body)
@@ -632,7 +638,7 @@ class Hostile:
         per address; the harness must still be able to log in)."""
         value = data.draw(hostile_text(), label="text")
         which = data.draw(st.sampled_from(["username", "password", "both"]), label="field")
-        body = {"username": "fin" if which == "password" else value,
+        body = {"username": "victim" if which == "password" else value,
                 "password": "wrong" if which == "username" else value}
         addr = f"10.{data.draw(st.integers(0, 255))}.{data.draw(st.integers(0, 255))}.{data.draw(st.integers(1, 254))}"
         sent = Sent(method="POST", path="/api/v1/auth/token", body=json_bytes(body),
@@ -645,8 +651,14 @@ class Hostile:
 
         return "POST /api/v1/auth/token", sent, None, expect
 
+    # How often each kind comes up, relative to the others: the big bodies cost the server most of a
+    # second each (marshmallow loading 50,000 elements), so they come up less often.
+    WEIGHTS = {"huge-array": 1, "deep-json": 1, "malformed-body": 2, "wrong-method": 2, "hostile-login": 1,
+               "hostile-text": 4, "hostile-date": 3, "extreme-as-of": 3, "unknown-query-parameter": 3,
+               "hostile-path": 2, "hostile-header": 2, "hostile-query-value": 3}
+
     def run(self, budget: int) -> list[str]:
-        kinds = sorted(self.kinds)
+        kinds = [kind for kind in sorted(self.kinds) for _ in range(self.WEIGHTS[kind])]
 
         @seed(SEED)
         @settings(max_examples=budget, deadline=None, database=None, phases=[Phase.generate],
@@ -662,7 +674,7 @@ class Hostile:
         while sum(self.rec.cases_by_role.values()) - before < budget and rounds < 5:
             one()
             rounds += 1
-        return [f"hostile: {len(kinds)} kinds over {len(self.operations)} operations"]
+        return [f"hostile: {len(self.kinds)} kinds over {len(self.operations)} operations"]
 
 
 # --- the views keep up -------------------------------------------------------------------------------
@@ -706,13 +718,15 @@ def views_keep_up(rec: Recorder) -> list[str]:
         if not page["events"]:
             break
         after = page["next_after"]
-    if positions_seen != list(range(1, head + 1)):
-        missing = sorted(set(range(1, head + 1)) - set(positions_seen))[:10]
+    skipped = {p for p, names in rec.quarantined.items() if "audit" in names}
+    if positions_seen != [p for p in range(1, head + 1) if p not in skipped]:
+        missing = sorted(set(range(1, head + 1)) - set(positions_seen) - skipped)[:10]
         rec._fail("audit-incomplete", f"paging GET /api/v1/events gave {len(positions_seen)} events for a log of "
                   f"{head}; first missing {missing}", Sent("GET", "/api/v1/events", user="dukao1"), "-", "",
                   "GET /api/v1/events", None)
     else:
-        notes.append(f"GET /api/v1/events pages through all {head} events exactly once")
+        notes.append(f"GET /api/v1/events pages through all {head} events exactly once"
+                     + (f" (but the {len(skipped)} the audit view could not apply)" if skipped else ""))
     return notes
 
 
