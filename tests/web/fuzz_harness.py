@@ -523,6 +523,7 @@ def field_naming_problems(errors: dict, sent: Sent, names: set[str]) -> list[tup
         return [("422-without-field", "422 with an empty `errors`")]
     sent_keys: set[str] = set()
     body_is_object = False
+    parsed: Any = None
     if sent.body is not None:
         try:
             parsed = json.loads(sent.body)
@@ -539,7 +540,8 @@ def field_naming_problems(errors: dict, sent: Sent, names: set[str]) -> list[tup
     if not body_is_object:
         allowed |= {"_schema"}
     unnamed = [key for key in errors
-               if str(key) not in allowed and str(key).split(".", 1)[0].split("[", 1)[0] not in allowed]
+               if str(key) not in allowed and str(key).split(".", 1)[0].split("[", 1)[0] not in allowed
+               and not path_in(parsed, str(key))]
     if unnamed:
         return [("422-field-not-named", f"errors keys {unnamed[:5]} name no field of the request "
                  f"(expected one of {sorted(names)[:12]})")]
@@ -549,6 +551,18 @@ def field_naming_problems(errors: dict, sent: Sent, names: set[str]) -> list[tup
 def _summary(group) -> str:
     """schemathesis' failures in one line each: title, message and the response status it judged."""
     return " | ".join(f"{f.title}: {' '.join(str(f.message).split())[:300]}" for f in group.exceptions)[:600]
+
+
+def path_in(value: Any, path: str) -> bool:
+    """Whether a dotted path (`items.0.title`; keys may hold dots themselves) leads somewhere in `value`."""
+    if isinstance(value, dict):
+        return any(path == key or (path.startswith(key + ".") and path_in(item, path[len(key) + 1:]))
+                   for key, item in value.items() if isinstance(key, str))
+    if isinstance(value, list):
+        head, _, rest = path.partition(".")
+        if head.isdigit() and int(head) < len(value):
+            return not rest or path_in(value[int(head)], rest)
+    return False
 
 
 def schema_problems(case, response) -> list[tuple[str, str]]:
