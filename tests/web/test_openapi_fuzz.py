@@ -519,7 +519,9 @@ class Hostile:
         ]), label="body")
         sent = Sent(method=method, path=self.concrete_path(data, path), body=body, content_type=content_type,
                     user=self.user(data, key))
-        if len(body) > 4000:
+        if body.startswith(b'{"percent": 1'):
+            sent.recipe = f"import sys; sys.stdout.write('{{\"percent\": 1' + '0' * {len(body) - 14} + '}}')"
+        elif len(body) > 4000:
             sent.recipe = f"import sys; sys.stdout.write('x' * {len(body)})"
         return key, sent, None, None
 
