@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test test-db bench faults faults-ci clean
+.PHONY: run test test-db fuzz bench faults faults-ci clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,16 @@ test: $(STAMP)
 ## test-db: only the tests that need PostgreSQL
 test-db: $(STAMP)
 	$(BIN)/python -m pytest -m db
+
+## fuzz: schemathesis and hypothesis over every API operation as every role (FUZZ_CASES=10000 by default);
+## the report (cases per role, status codes, failures with curl lines) is printed and kept in var/fuzz-report.txt
+FUZZ_CASES ?= 10000
+FUZZ_SEED  ?= 20260302
+fuzz: $(STAMP)
+	@rm -f var/fuzz-report.txt
+	COORDINATION_FUZZ_CASES=$(FUZZ_CASES) COORDINATION_FUZZ_SEED=$(FUZZ_SEED) \
+		$(BIN)/python -m pytest tests/web/test_openapi_fuzz.py -q -p no:cacheprovider --show-capture=no --tb=line; \
+		status=$$?; cat var/fuzz-report.txt 2>/dev/null; exit $$status
 
 ## bench: read-side benchmarks on a generated history (EVENTS=1000000 by default)
 EVENTS ?= 1000000
