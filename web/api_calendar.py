@@ -9,7 +9,7 @@ from marshmallow import validate
 
 from domain import values
 from domain.calendar import MAX_DAYS_LISTED
-from web.auth import authenticate, idempotency_key, remember_position
+from web.auth import idempotency_key, remember_position
 from web.runtime import ledger
 from web.schemas import Text
 
@@ -24,10 +24,6 @@ class YearCalendar(ma.Schema):
     reference = Text(values.REFERENCE, required=True)
     reason = Text(required=True)
 
-
-@blp.before_request
-def _authenticate() -> None:
-    authenticate()
 
 
 @blp.route("/<int:year>", methods=["GET"])

@@ -5,19 +5,16 @@ from __future__ import annotations
 from flask import g
 from flask_smorest import Blueprint
 
-from domain.errors import NotPermitted
+from coordination.authorization import require_role
 from projections import chain
-from web.auth import authenticate
 from web.runtime import pool
 
 blp = Blueprint("ledger", __name__, url_prefix="/api/v1/ledger", description="防篡改校验 / tamper evidence")
 
 
 @blp.before_request
-def _authenticate() -> None:
-    authenticate()
-    if not (g.actor.has("office") or g.actor.has("supervisor")):
-        raise NotPermitted("this needs the role office or supervisor")
+def _office_or_supervisor() -> None:
+    require_role(g.actor, "office", "supervisor")  # signed in already (web/guards.py)
 
 
 @blp.route("/head", methods=["GET"])

@@ -8,15 +8,11 @@ from flask_smorest import Blueprint
 from domain.errors import NotFound
 from projections import registers
 from web import schemas
-from web.auth import authenticate, idempotency_key, remember_position
+from web.auth import idempotency_key, remember_position
 from web.runtime import ledger, views
 
 blp = Blueprint("meetings", __name__, url_prefix="/api/v1", description="用户、成员、议题、会议与议定事项")
 
-
-@blp.before_request
-def _authenticate() -> None:
-    authenticate()
 
 
 def _done(outcome) -> dict:

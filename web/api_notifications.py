@@ -12,7 +12,7 @@ from coordination.delivery import MAX_EMAILS, deliveries, redacted, save_setting
 from domain.actors import Actor
 from domain.errors import NotFound
 from projections.notifications import OFFICE_INBOX, inbox, mark_read
-from web.auth import authenticate, idempotency_key, remember_position
+from web.auth import idempotency_key, remember_position
 from web.runtime import ledger, pool, views
 
 blp = Blueprint("notifications", __name__, url_prefix="/api/v1", description="消息提醒 / notifications")
@@ -41,10 +41,6 @@ def inboxes(actor: Actor) -> list[str]:
     found = [actor.unit] if actor.has("liaison") else []
     return found + ([OFFICE_INBOX] if actor.has("office") else [])
 
-
-@blp.before_request
-def _authenticate() -> None:
-    authenticate()
 
 
 @blp.route("/notifications", methods=["GET"])

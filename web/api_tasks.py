@@ -18,15 +18,11 @@ from projections.eventlog import EventLog
 from projections.task_history import state_of
 from projections.tracking import plain
 from web import schemas
-from web.auth import authenticate, idempotency_key as key, remember_position
+from web.auth import idempotency_key as key, remember_position
 from web.runtime import ledger, views
 
 blp = Blueprint("tasks", __name__, url_prefix="/api/v1/tasks", description="督办事项 / tasks")
 
-
-@blp.before_request
-def _authenticate() -> None:
-    authenticate()
 
 
 def answer(outcome: Outcome) -> dict[str, Any]:

@@ -101,7 +101,13 @@ def checked_login(username: str, password: str) -> Actor:
 
 
 def authenticate() -> Actor:
-    """The actor of this request, from its bearer token; AuthenticationFailed (401) otherwise."""
+    """The actor of this request, from its bearer token; AuthenticationFailed (401) otherwise.
+
+    Every API request but signing in passes here first (web/guards.py); a second call in the same request
+    returns the same actor.
+    """
+    if g.get("actor") is not None and g.get("token_digest") is not None:
+        return g.actor
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():

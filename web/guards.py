@@ -1,4 +1,6 @@
-"""What every API request must be before a view sees it: a JSON body within limits, known query parameters.
+"""What every API request must be before a view sees it: authenticated (except where one signs in or
+reads the docs), then a JSON body within limits and known query parameters — in that order, so that a
+caller without a valid token learns nothing about what the endpoint would accept.
 
 A body that is not UTF-8, nests deeper than MAX_JSON_DEPTH, or holds text the domain would refuse
 anywhere (a lone surrogate, NUL, a control character — in a key too) is refused here, so that no
@@ -15,8 +17,11 @@ from flask import Flask, current_app, request
 from flask_smorest import abort
 
 from domain import values
+from web.auth import authenticate
 
 MAX_JSON_DEPTH = 32
+OPEN_BLUEPRINTS = {"auth", "api-docs", None}
+"""Where no bearer token is asked for: signing in, and the OpenAPI document with its browsable docs."""
 BODY_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 
@@ -25,6 +30,8 @@ def register(app: Flask) -> None:
     def guard() -> None:
         if not request.path.startswith("/api/"):
             return
+        if request.blueprint not in OPEN_BLUEPRINTS:
+            authenticate()
         check_query()
         if request.method in BODY_METHODS and request.is_json:
             check_json_body()
@@ -82,7 +89,8 @@ def _problems(document: Any) -> dict[str, list[str]]:
             abort(400, message=f"the JSON body nests deeper than {MAX_JSON_DEPTH} levels")
         if isinstance(node, dict):
             for key, value in node.items():
-                where = f"{path}.{key}" if path else key
+                name = key if key else '""'  # an empty key is still named
+                where = f"{path}.{name}" if path else name
                 problem = values.text_problem(key)
                 if problem:
                     found[_printable(path or "json")] = [f"a field name {problem}"]

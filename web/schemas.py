@@ -155,6 +155,10 @@ class Cancel(ma.Schema):
     reason = Text(required=True)
 
 
+class NoQuery(ma.Schema):
+    """An endpoint that takes no query parameters (declared, so that web/guards.py refuses any)."""
+
+
 class AsOf(ma.Schema):
     as_of = Instant(load_default=None)
 
