@@ -53,7 +53,7 @@ def schema(database_url: str):
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path) -> Settings:
     return Settings(database_url=database_url, schema=None, data_dir=tmp_path, clock_start=None, clock_offset_ms=None,
-                    secret_key="test")
+                    secret_key="test", require_2fa=False)  # dedicated tests (tests/web/test_accounts.py) turn it on
 
 
 @pytest.fixture

@@ -92,7 +92,7 @@ ENDPOINTS = [
     ("one unit", "GET", "/api/v1/units/finance", None, EVERYONE, nothing),
     ("change member", "PUT", "/api/v1/units/finance/member", PERSON, {"office1", "fin"}, nothing),
     ("change liaison", "PUT", "/api/v1/units/finance/liaison", PERSON, {"office1", "fin"}, nothing),
-    ("add user", "POST", "/api/v1/users", {"username": "u{n}", "password": "a long password", "unit": "finance",
+    ("add user", "POST", "/api/v1/users", {"username": "u{n}", "password": "A long password 1", "unit": "finance",
      "roles": ["liaison"]}, {"admin1"}, nothing),
     ("propose topic", "POST", "/api/v1/topics", {"title": "议题"}, {"office1", "fin", "edu", "housing"}, nothing),
     ("accept topic", "POST", "/api/v1/topics/{topic}/acceptance", None, {"office1"}, new_topic),

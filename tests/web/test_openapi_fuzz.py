@@ -33,7 +33,7 @@ def fuzz_app(database_url, tmp_path_factory):
 
     schema = "test_" + uuid.uuid4().hex[:12]
     base = Settings(database_url=database_url, schema=schema, data_dir=tmp_path_factory.mktemp("fuzz"),
-                    clock_start=None, clock_offset_ms=None, secret_key="fuzz")
+                    clock_start=None, clock_offset_ms=None, secret_key="fuzz", require_2fa=False)
     runtime = initialise(base, schema=schema, clock=ManualClock(datetime.fromisoformat("2026-03-02T09:00:00+08:00")))
     for username, unit, role in [("office1", "culture-tourism", "office"), ("fin", "finance", "liaison")]:
         runtime.ledger.register_user(ADMIN, username=username, password=PASSWORD, unit=unit, roles=[role])
