@@ -26,7 +26,7 @@ from coordination.clock import ManualClock
 from coordination.config import Settings
 from coordination.storage import connect
 from projections.worker import ProjectionWorker
-from tests.conftest import ADMIN
+from tests.conftest import ADMIN, secrets_in_the_log
 from web import create_app
 
 PASSWORD = "Correct horse battery 7"
@@ -76,8 +76,11 @@ class Api:
 
 
 @pytest.fixture
-def api(app):
-    return Api(app.test_client())
+def api(app, runtime):
+    client = Api(app.test_client())
+    yield client
+    issued = tuple(client.tokens.values())
+    assert secrets_in_the_log(runtime.url, runtime.schema, issued) == [], "no hash or bearer token in the log"
 
 
 # --- `coordination serve` as a subprocess on a free loopback port ---------------------------------------
