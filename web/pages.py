@@ -121,11 +121,11 @@ def login():
         except SecondFactorRequired as needed:
             if not needed.enrolled:
                 security.start_pending(username, "enrol")
-                return redirect(url_for("account_pages.second_factor"))
+                return redirect(url_for("accounts_pages.second_factor"))
             error = "该账号需要两步验证:请输入验证器中的 6 位动态口令,或一个恢复码"
         except PasswordChangeRequired:
             security.start_pending(username, "password")
-            return redirect(url_for("account_pages.password"))
+            return redirect(url_for("accounts_pages.password"))
         except AuthenticationFailed:
             error = "用户名或密码错误"
         except AccountDisabled:
@@ -135,7 +135,7 @@ def login():
         else:
             security.start_session(actor)
             target = request.args.get("next") or ""
-            home = url_for("account_pages.accounts") if actor.has("admin") else url_for("pages.board")
+            home = url_for("accounts_pages.accounts") if actor.has("admin") else url_for("pages.board")
             return redirect(target if target.startswith("/") and not target.startswith("//") else home)
     elif request.args.get("expired"):
         error = "长时间未操作(30 分钟),已自动退出,请重新登录"

@@ -11,13 +11,13 @@ from flask import Blueprint, abort, g, redirect, render_template, request, sessi
 
 from coordination import security_audit
 from domain.actors import ROLES
-from domain.charter import UNITS, UNITS_BY_CODE
+from domain.charter import UNITS
 from domain.errors import DomainError, InvalidValue, NotFound
 from web import security
 from web.pages import signed_in
 from web.runtime import ledger, pool
 
-blp = Blueprint("account_pages", __name__)
+blp = Blueprint("accounts_pages", __name__)
 
 
 def own_account(step: str):
@@ -52,9 +52,8 @@ def admin_only(view):
 
 
 def _page(template: str, status: int = 200, **context):
-    return render_template(f"accounts/{template}", actor=None if g.get("pending") else g.actor,
-                           unit_name=UNITS_BY_CODE[g.actor.unit].short_name, group_name=None, role_names=ROLES,
-                           units=UNITS, **context), status
+    hidden = {"actor": None} if g.get("pending") else {}  # a restricted session shows no navigation
+    return render_template(f"accounts/{template}", all_roles=ROLES, units=UNITS, **hidden, **context), status
 
 
 def _reason(error: DomainError) -> str:
@@ -123,7 +122,7 @@ def accounts():
         except DomainError as refused:
             error = _reason(refused)
         else:
-            return redirect(url_for("account_pages.accounts"))
+            return redirect(url_for("accounts_pages.accounts"))
     return _page("accounts.html", 422 if error else 200, accounts=ledger().users(g.actor), error=error,
                  form=request.form)
 

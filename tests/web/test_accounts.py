@@ -268,3 +268,18 @@ def test_with_one_trusted_proxy_the_client_address_comes_from_x_forwarded_for(ap
         assert other.status_code == 201, "another client behind the same proxy is not locked out"
     finally:
         proxied.extensions["pool"].close()
+
+
+def test_the_admin_pages_list_accounts_and_refuse_an_admin_with_a_domain_role(app):
+    client = app.test_client()
+    assert sign_in(client, "admin1").headers["Location"].endswith("/admin/users")
+    page = client.get("/admin/users").get_data(as_text=True)
+    assert "账户管理" in page and "fin" in page
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    refused = client.post("/admin/users", data={"username": "boss", "password": "Strong pass 2026", "unit": "gov-office",
+                                                "roles": ["admin", "office"], "csrf_token": csrf})
+    assert refused.status_code == 422 and "三员分立" in refused.get_data(as_text=True)
+    assert client.get("/board").status_code in (302, 403)
+    fin = app.test_client()
+    sign_in(fin, "fin")
+    assert fin.get("/admin/users").status_code == 403
