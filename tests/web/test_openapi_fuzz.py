@@ -22,7 +22,7 @@ from tests.conftest import ADMIN
 from web import create_app
 
 pytestmark = pytest.mark.db
-PASSWORD = "correct horse battery"
+PASSWORD = "Correct horse battery 7"
 
 
 @pytest.fixture(scope="module")
