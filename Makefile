@@ -12,11 +12,12 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-## run: install, start the embedded PostgreSQL (unless DATABASE_URL), migrate, seed, serve
+## run: install, start the embedded PostgreSQL (unless DATABASE_URL), migrate, seed, serve.
+## The demo turns the second factor off (COORDINATION_REQUIRE_2FA=off, printed by serve); deployments keep it on.
 run: $(STAMP)
 	$(BIN)/coordination init
 	$(BIN)/coordination demo --if-empty
-	$(BIN)/coordination serve
+	COORDINATION_REQUIRE_2FA=$${COORDINATION_REQUIRE_2FA:-off} $(BIN)/coordination serve
 
 ## test: the whole suite against a real PostgreSQL (embedded, or DATABASE_URL)
 test: $(STAMP)

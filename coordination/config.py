@@ -54,7 +54,10 @@ class Settings:
     """The office's Ed25519 signing key (COORDINATION_LEDGER_KEY); default: <data dir>/ledger/signing_key.pem."""
     smtp: SmtpSettings | None = None
     """E-mail for notifications (COORDINATION_SMTP_HOST ...); None: no e-mail is sent."""
-
+    require_2fa: bool = True
+    """COORDINATION_REQUIRE_2FA (on by default): office, supervisor and admin accounts need a second factor."""
+    trusted_proxies: int = 0
+    """COORDINATION_TRUSTED_PROXIES: how many proxies in front set X-Forwarded-For (0: the header is ignored)."""
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -70,6 +73,8 @@ class Settings:
             ledger_hash=_parse_hash(env.get("COORDINATION_LEDGER_HASH")),
             ledger_key_file=Path(env["COORDINATION_LEDGER_KEY"]).resolve() if env.get("COORDINATION_LEDGER_KEY") else None,
             smtp=SmtpSettings.from_env(env),
+            require_2fa=_parse_switch("COORDINATION_REQUIRE_2FA", env.get("COORDINATION_REQUIRE_2FA"), default=True),
+            trusted_proxies=_parse_int("COORDINATION_TRUSTED_PROXIES", env.get("COORDINATION_TRUSTED_PROXIES")) or 0,
         )
 
 
@@ -100,6 +105,16 @@ def _parse_int(name: str, value: str | None) -> int | None:
         return int(value)
     except ValueError:
         raise ConfigurationError(f"{name}={value!r} is not a whole number") from None
+
+
+def _parse_switch(name: str, value: str | None, *, default: bool) -> bool:
+    if not value:
+        return default
+    if value.lower() in ("on", "1", "yes", "true"):
+        return True
+    if value.lower() in ("off", "0", "no", "false"):
+        return False
+    raise ConfigurationError(f"{name}={value!r} must be on or off")
 
 
 def _parse_hash(value: str | None) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from domain.errors import DomainError, ForbiddenTransition
+from domain.errors import DomainError, ForbiddenTransition, NotPermitted
 
 
 class ConcurrentChange(ForbiddenTransition):
@@ -62,3 +62,23 @@ class LogDamaged(DomainError):
         super().__init__(message)
         self.aggregate_id = aggregate_id
         self.version = version
+
+
+class SecondFactorRequired(AuthenticationFailed):
+    """The password was right, but this account also needs a TOTP code or a recovery code (401).
+
+    `enrolled` says whether the account has a second factor yet (if not: enrol on the 两步验证 page).
+    A login that stops here is not a failure; a wrong code is (coordination.accounts.authenticate).
+    """
+
+    code = "second_factor_required"
+
+    def __init__(self, message: str = "second factor needed", *, enrolled: bool = True):
+        super().__init__(message)
+        self.enrolled = enrolled
+
+
+class PasswordChangeRequired(NotPermitted):
+    """An admin reset this password: the account must change it before anything else (403)."""
+
+    code = "password_change_required"

@@ -142,7 +142,9 @@ def _has_events(conn: psycopg.Connection) -> bool:
 
 def _load_table(conn: psycopg.Connection, tar: tarfile.TarFile, table: dict[str, Any]) -> None:
     name = table["name"]
-    conn.execute(sql.SQL("TRUNCATE {}").format(sql.Identifier(name)))
+    # Only a table that init filled needs emptying: the append-only security_events refuses TRUNCATE.
+    if conn.execute(sql.SQL("SELECT EXISTS (SELECT 1 FROM {})").format(sql.Identifier(name))).fetchone()[0]:
+        conn.execute(sql.SQL("TRUNCATE {}").format(sql.Identifier(name)))
     source = tar.extractfile(f"tables/{name}.copy")
     digest = hashlib.sha256()
     with conn.cursor() as cur:

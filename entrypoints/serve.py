@@ -121,6 +121,10 @@ def serve(settings: Settings, *, host: str, port: int, workers: int | None, thre
     for user, display_name in DEMO_USERS[:3] + [DEMO_USERS[3 + UNIT_CODES.index("finance")]]:
         print(f"  {user.username:<24} {display_name}")
     print("  <单位代码>-liaison          各成员单位联络员,如 education-liaison")
+    if settings.require_2fa:
+        print("两步验证:已开启(COORDINATION_REQUIRE_2FA=on)——办公室、督查、管理员账号首次登录时在页面上绑定验证器。")
+    else:
+        print("两步验证:已关闭(COORDINATION_REQUIRE_2FA=off,仅供演示;正式部署请开启)。")
     print("按 Ctrl-C 停止。", flush=True)
     supervisor = WorkerSupervisor([sys.executable, "-m", "entrypoints.cli", "worker"],
                                   {**os.environ, SUPERVISOR_VARIABLE: str(os.getpid())})

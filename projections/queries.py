@@ -7,7 +7,7 @@ answer to what the log held at that position, which makes frozen reports reprodu
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import psycopg
@@ -202,6 +202,7 @@ def dashboard(conn: psycopg.Connection, now: datetime, as_of: datetime | None = 
         "units": list(by_unit.values()),
         "overdue": [{"id": t["id"], "title": t["title"], "lead_unit": t["lead_unit"],
                      "overdue_days": t["overdue_days"]} for t in overdue],
+        "recent_grants": recent_grants(conn, at),
         "pending_decisions": {
             "extensions": [{"task_id": t["id"], "title": t["title"], "request": t["pending_extension"]}
                            for t in sorted(rows, key=lambda t: (t["title"], t["id"]))
@@ -211,3 +212,27 @@ def dashboard(conn: psycopg.Connection, now: datetime, as_of: datetime | None = 
                             if t["status"] == "completion_requested"],
         },
     }
+
+
+GRANT_WINDOW = timedelta(days=30)
+WATCHED_ROLES = ("office", "supervisor")
+
+
+def recent_grants(conn: psycopg.Connection, at: datetime) -> list[dict[str, Any]]:
+    """Grants of the office or supervisor role in the 30 days before `at` (accounts opened with one, or
+    changed to one), newest first: the office sees who newly holds domain power (三员分立)."""
+    with conn.cursor(row_factory=dict_row) as cur:
+        rows = cur.execute(
+            "SELECT e.position, e.at, e.type, e.data, e.actor_username AS by,"
+            " (SELECT r.data->>'username' FROM audit_events r WHERE r.aggregate_id = e.aggregate_id"
+            "  AND r.type = 'User.Registered' LIMIT 1) AS username"
+            " FROM audit_events e WHERE e.type IN ('User.Registered', 'User.RolesChanged') AND e.at > %s AND e.at <= %s"
+            " ORDER BY e.position DESC", (at - GRANT_WINDOW, at)).fetchall()
+    grants = []
+    for row in rows:
+        data = row["data"]
+        granted = data.get("roles", []) if row["type"] == "User.Registered" else data.get("granted", [])
+        for role in (r for r in granted if r in WATCHED_ROLES):
+            grants.append({"position": row["position"], "at": row["at"].astimezone(SHANGHAI).isoformat(), "role": role,
+                           "username": row["username"], "by": row["by"], "reason": data.get("reason", "")})
+    return grants

@@ -53,7 +53,7 @@ def schema(database_url: str):
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path) -> Settings:
     return Settings(database_url=database_url, schema=None, data_dir=tmp_path, clock_start=None, clock_offset_ms=None,
-                    secret_key="test")
+                    secret_key="test", require_2fa=False)  # dedicated tests (tests/web/test_accounts.py) turn it on
 
 
 @pytest.fixture
@@ -68,6 +68,16 @@ def runtime(settings: Settings, schema: str, clock: ManualClock):
     rt = initialise(settings, schema=schema, clock=clock)
     yield rt
     rt.ledger.close()
+    assert secrets_in_the_log(rt.url, schema) == [], "no password hash in any stored event (issue 9)"
+
+
+def secrets_in_the_log(url: str, schema: str, extra: tuple[str, ...] = ()) -> list[int]:
+    """Positions of stored events (state bytes, and snapshots) holding an argon2 hash or any of `extra`."""
+    needles = [b"$argon2", *(e.encode() for e in extra)]
+    with connect(url, schema=schema, autocommit=True) as conn:
+        rows = conn.execute("SELECT notification_id, state FROM ledger_events UNION ALL "
+                            "SELECT originator_version, state FROM ledger_snapshots").fetchall()
+    return [position for position, state in rows if any(n in bytes(state) for n in needles)]
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ from flask import Flask, g, request, send_from_directory
 from flask_smorest import Api
 from flask_wtf.csrf import CSRFProtect
 from psycopg_pool import ConnectionPool
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from coordination.bootstrap import open_ledger
 from coordination.config import Settings
@@ -56,8 +57,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         check=ConnectionPool.check_connection,  # a connection that died with a database restart is replaced
         kwargs={"autocommit": True, "connect_timeout": POOL_TIMEOUT_SECONDS, **search_path})
     app.json.ensure_ascii = False
+    if settings.trusted_proxies > 0:  # behind N proxies: the client address from X-Forwarded-For, else ignored
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies, x_proto=settings.trusted_proxies)
 
-    from web import api_calendar, api_ledger, api_notifications, api_meetings, api_reads, api_tasks, auth, errors, guards, operations, pages, pages_ledger
+    from web import (api_accounts, api_calendar, api_ledger, api_meetings, api_notifications, api_reads, api_tasks, auth,
+                     errors, guards, operations, pages, pages_accounts, pages_ledger)
 
     class LedgerApi(Api):
         ERROR_SCHEMA = errors.ContractError
@@ -72,12 +76,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     api.register_blueprint(api_ledger.blp)
     api.register_blueprint(api_calendar.blp)
     api.register_blueprint(api_notifications.blp)
+    api.register_blueprint(api_accounts.blp)
     app.register_blueprint(pages.blp)
     app.register_blueprint(operations.blp)
     app.register_blueprint(pages_ledger.blp)
+    app.register_blueprint(pages_accounts.blp)
     csrf = CSRFProtect(app)  # forms of the pages; the API authenticates by bearer token instead
     for blueprint in (auth.blp, api_tasks.blp, api_reads.blp, api_meetings.blp, api_ledger.blp, api_calendar.blp,
-                      api_notifications.blp):
+                      api_notifications.blp, api_accounts.blp):
         csrf.exempt(blueprint)
     _serve_docs_assets(app)
     _log_requests(app)

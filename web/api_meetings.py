@@ -11,21 +11,13 @@ from web import schemas
 from web.auth import idempotency_key, remember_position
 from web.runtime import ledger, views
 
-blp = Blueprint("meetings", __name__, url_prefix="/api/v1", description="用户、成员、议题、会议与议定事项")
+blp = Blueprint("meetings", __name__, url_prefix="/api/v1", description="成员、议题、会议与议定事项")
 
 
 
 def _done(outcome) -> dict:
     remember_position(outcome.position)
     return outcome.result
-
-
-@blp.route("/users", methods=["POST"])
-@blp.arguments(schemas.NewUser)
-@blp.response(201)
-def add_user(body):
-    """开户 (admin)."""
-    return _done(ledger().register_user(g.actor, idempotency_key=idempotency_key(), **body))
 
 
 @blp.route("/units/<code>/member", methods=["PUT"])

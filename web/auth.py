@@ -12,11 +12,12 @@ import secrets
 from datetime import timedelta
 
 import marshmallow as ma
-from flask import g, request
+from flask import current_app, g, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from coordination.errors import AuthenticationFailed
+from coordination import security_audit
+from coordination.errors import AuthenticationFailed, SecondFactorRequired
 from domain import values
 from domain.actors import Actor
 from domain.errors import AccountDisabled, NotFound
@@ -34,6 +35,10 @@ blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="登录
 class Credentials(ma.Schema):
     username = ma.fields.String(required=True, validate=TextRule(40))
     password = ma.fields.String(required=True, load_only=True, validate=TextRule(256))
+    otp = ma.fields.String(load_only=True, validate=ma.validate.Regexp(r"^[0-9]{6}$", error="6 digits"),
+                           metadata={"description": "TOTP code (office, supervisor and admin accounts)"})
+    recovery_code = ma.fields.String(load_only=True, validate=TextRule(40),
+                                     metadata={"description": "a one-time recovery code instead of the TOTP code"})
 
 
 class UserOut(ma.Schema):
@@ -58,13 +63,16 @@ class Token(MethodView):
     @blp.response(201, TokenOut)
     def post(self, credentials):
         """Issue a bearer token for a username and password (failures are throttled)."""
-        actor = checked_login(credentials["username"], credentials["password"])
+        actor = checked_login(credentials["username"], credentials["password"], otp=credentials.get("otp"),
+                              recovery_code=credentials.get("recovery_code"))
         token = secrets.token_urlsafe(32)
         now = ledger().clock.now()
         expires_at = now + TOKEN_LIFETIME
         with pool().connection() as conn:
             conn.execute("INSERT INTO api_tokens (token_sha256, username, issued_at, expires_at) VALUES (%s, %s, %s, %s)",
                          (_digest(token), actor.username, now, expires_at))
+            security_audit.record(conn, at=now, kind="token_created", username=actor.username,
+                                  address=request.remote_addr, expires_at=expires_at)
         return {"token": token, "expires_at": expires_at,
                 "user": {"username": actor.username, "unit": actor.unit, "roles": sorted(actor.roles)}}
 
@@ -75,29 +83,47 @@ class Token(MethodView):
         with pool().connection() as conn:
             conn.execute("UPDATE api_tokens SET revoked_at = %s WHERE token_sha256 = %s AND revoked_at IS NULL",
                          (ledger().clock.now(), g.token_digest))
+            security_audit.record(conn, at=ledger().clock.now(), kind="token_revoked", username=g.actor.username,
+                                  address=request.remote_addr)
 
 
 class TooManyFailures(Exception):
     """Too many failed logins for this account or address: wait before trying again (429)."""
 
 
-def checked_login(username: str, password: str) -> Actor:
-    """The actor for these credentials, unless recent failures for the account or address say wait."""
+def checked_login(username: str, password: str, *, otp: str | None = None, recovery_code: str | None = None,
+                  channel: str = "api") -> Actor:
+    """The actor for these credentials, unless recent failures for the account or address say wait.
+
+    A wrong password and a wrong second factor count alike. The address is the client's as ProxyFix
+    found it (COORDINATION_TRUSTED_PROXIES). Every outcome goes to the security audit trail.
+    """
     now = ledger().clock.now()
-    keys = [f"user:{username}", f"addr:{request.remote_addr or '-'}"]
+    address = request.remote_addr or "-"
+    keys = [f"user:{username}", f"addr:{address}"]
     with pool().connection() as conn:
         counts = dict(conn.execute(
             "SELECT key, count(*) FROM login_failures WHERE key = ANY(%s) AND at > %s GROUP BY key",
             (keys, now - THROTTLE_WINDOW)).fetchall())
-    if counts.get(keys[0], 0) >= MAX_FAILURES_PER_ACCOUNT or counts.get(keys[1], 0) >= MAX_FAILURES_PER_ADDRESS:
-        raise TooManyFailures()
+        if counts.get(keys[0], 0) >= MAX_FAILURES_PER_ACCOUNT or counts.get(keys[1], 0) >= MAX_FAILURES_PER_ADDRESS:
+            security_audit.record(conn, at=now, kind="locked_out", username=username, address=address, channel=channel)
+            raise TooManyFailures()
     try:
-        return ledger().authenticate(username, password)
-    except AuthenticationFailed:
+        actor = ledger().authenticate(username, password, otp=otp, recovery_code=recovery_code,
+                                      require_second_factor=current_app.extensions["settings"].require_2fa)
+    except SecondFactorRequired:
+        raise  # the password was right: not a failure
+    except AuthenticationFailed as failure:
+        kind = "second_factor_failed" if "second factor" in failure.message else "login_failed"
         with pool().connection() as conn:
             with conn.cursor() as cur:
                 cur.executemany("INSERT INTO login_failures (key, at) VALUES (%s, %s)", [(k, now) for k in keys])
+            security_audit.record(conn, at=now, kind=kind, username=username, address=address, channel=channel)
         raise
+    with pool().connection() as conn:
+        security_audit.record(conn, at=now, kind="login_succeeded", username=actor.username, address=address,
+                              channel=channel)
+    return actor
 
 
 def authenticate() -> Actor:

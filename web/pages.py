@@ -10,7 +10,7 @@ from datetime import datetime
 from flask import (Blueprint, abort, current_app, g, redirect, render_template, render_template_string, request,
                    session, url_for)
 
-from coordination.errors import AuthenticationFailed
+from coordination.errors import AuthenticationFailed, PasswordChangeRequired, SecondFactorRequired
 from coordination.authorization import require_board_reader
 from coordination.authorization import oversees
 from domain import values
@@ -19,6 +19,7 @@ from domain.deadlines import SHANGHAI
 from domain.errors import AccountDisabled, InvalidValue, NotFound, NotPermitted
 from projections import queries
 from web.auth import TooManyFailures, checked_login
+from web import security
 from web.runtime import ledger, views
 
 blp = Blueprint("pages", __name__)
@@ -92,6 +93,8 @@ def signed_in(view):
         username = session.get("username")
         if not username:
             return redirect(url_for("pages.login", next=request.path))
+        if not security.alive():  # 30 idle minutes end a session (web/security.py)
+            return redirect(url_for("pages.login", next=request.path, expired=1))
         try:
             user = ledger().user(username)
         except NotFound:
@@ -110,8 +113,19 @@ def login():
     """登录: a new session on every login (no fixation); failures throttled like the API's."""
     error = None
     if request.method == "POST":
+        username = request.form.get("username", "")
         try:
-            actor = checked_login(request.form.get("username", ""), request.form.get("password", ""))
+            actor = checked_login(username, request.form.get("password", ""), channel="page",
+                                  otp=request.form.get("otp", "").strip() or None,
+                                  recovery_code=request.form.get("recovery_code", "").strip() or None)
+        except SecondFactorRequired as needed:
+            if not needed.enrolled:
+                security.start_pending(username, "enrol")
+                return redirect(url_for("accounts_pages.second_factor"))
+            error = "该账号需要两步验证:请输入验证器中的 6 位动态口令,或一个恢复码"
+        except PasswordChangeRequired:
+            security.start_pending(username, "password")
+            return redirect(url_for("accounts_pages.password"))
         except AuthenticationFailed:
             error = "用户名或密码错误"
         except AccountDisabled:
@@ -119,11 +133,12 @@ def login():
         except TooManyFailures:
             error = "登录失败次数过多,请稍后再试"
         else:
-            session.clear()
-            session["username"] = actor.username
-            session.permanent = True
+            security.start_session(actor)
             target = request.args.get("next") or ""
-            return redirect(target if target.startswith("/") and not target.startswith("//") else url_for("pages.board"))
+            home = url_for("accounts_pages.accounts") if actor.has("admin") else url_for("pages.board")
+            return redirect(target if target.startswith("/") and not target.startswith("//") else home)
+    elif request.args.get("expired"):
+        error = "长时间未操作(30 分钟),已自动退出,请重新登录"
     status = 401 if error else 200
     return render_template("login.html", error=error, actor=None, group_name=None), status
 

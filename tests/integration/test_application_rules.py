@@ -94,28 +94,28 @@ def test_a_liaison_changes_only_its_own_units_roster(ledger):
 
 
 def test_users_are_registered_by_an_admin_and_authenticate_with_their_password(ledger):
-    ledger.register_user(ADMIN, username="fin01", password="correct horse", unit="finance", roles=["liaison"],
+    ledger.register_user(ADMIN, username="fin01", password="Correct horse 1", unit="finance", roles=["liaison"],
                          display_name="财政联络员")
-    actor = ledger.authenticate("fin01", "correct horse")
+    actor = ledger.authenticate("fin01", "Correct horse 1")
     assert actor.unit == "finance" and actor.roles == frozenset({"liaison"})
     with pytest.raises(AuthenticationFailed):
         ledger.authenticate("fin01", "wrong horse!")
     with pytest.raises(AuthenticationFailed):
-        ledger.authenticate("nobody", "correct horse")
+        ledger.authenticate("nobody", "Correct horse 1")
     with pytest.raises(AlreadyExists):
-        ledger.register_user(ADMIN, username="fin01", password="another one", unit="finance", roles=["liaison"])
+        ledger.register_user(ADMIN, username="fin01", password="Another one 22", unit="finance", roles=["liaison"])
     with pytest.raises(errors.NotPermitted):
-        ledger.register_user(OFFICE, username="fin02", password="correct horse", unit="finance", roles=["liaison"])
+        ledger.register_user(OFFICE, username="fin02", password="Correct horse 1", unit="finance", roles=["liaison"])
 
 
 def test_a_disabled_user_is_rejected_and_no_hash_reaches_the_log(ledger):
-    ledger.register_user(ADMIN, username="fin01", password="correct horse", unit="finance", roles=["liaison"])
+    ledger.register_user(ADMIN, username="fin01", password="Correct horse 1", unit="finance", roles=["liaison"])
     ledger.disable_user(ADMIN, "fin01", reason="调离")
     with pytest.raises(errors.AccountDisabled):
-        ledger.authenticate("fin01", "correct horse")
+        ledger.authenticate("fin01", "Correct horse 1")
     for event in EventLog(ledger).iter():
         assert "password_hash" not in event.data
-        assert "correct horse" not in repr(event.data)
+        assert "Correct horse 1" not in repr(event.data)
 
 
 # --- idempotency -------------------------------------------------------------------------------------

@@ -49,10 +49,10 @@ def test_init_twice_then_users_add_then_demo_then_demo_again_refuses(env, capsys
     out = capsys.readouterr().out
     assert out.count("26 个成员单位") == 2
 
-    assert run("users", "add", "fin01", "--unit", "finance", "--role", "liaison", stdin="a long password\n") == 0
+    assert run("users", "add", "fin01", "--unit", "finance", "--role", "liaison", stdin="A long password 1\n") == 0
     ledger = ledger_for(env)
     try:
-        assert ledger.authenticate("fin01", "a long password").unit == "finance"
+        assert ledger.authenticate("fin01", "A long password 1").unit == "finance"
     finally:
         ledger.close()
 

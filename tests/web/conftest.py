@@ -26,10 +26,10 @@ from coordination.clock import ManualClock
 from coordination.config import Settings
 from coordination.storage import connect
 from projections.worker import ProjectionWorker
-from tests.conftest import ADMIN
+from tests.conftest import ADMIN, secrets_in_the_log
 from web import create_app
 
-PASSWORD = "correct horse battery"
+PASSWORD = "Correct horse battery 7"
 USERS = {
     "office1": ("culture-tourism", ["office"]),
     "dukao1": ("supervision-office", ["supervisor"]),
@@ -76,8 +76,11 @@ class Api:
 
 
 @pytest.fixture
-def api(app):
-    return Api(app.test_client())
+def api(app, runtime):
+    client = Api(app.test_client())
+    yield client
+    issued = tuple(client.tokens.values())
+    assert secrets_in_the_log(runtime.url, runtime.schema, issued) == [], "no hash or bearer token in the log"
 
 
 # --- `coordination serve` as a subprocess on a free loopback port ---------------------------------------
@@ -122,7 +125,7 @@ def running_server(database_url: str, directory: Path) -> Iterator[Http]:
     """`coordination serve` (3 processes) on a free loopback port over a fresh schema with four users."""
     schema = "test_" + uuid.uuid4().hex[:12]
     settings = Settings(database_url=database_url, schema=schema, data_dir=directory, clock_start=None,
-                        clock_offset_ms=None, secret_key="e2e")
+                        clock_offset_ms=None, secret_key="e2e", require_2fa=False)
     runtime = initialise(settings, clock=ManualClock(datetime.fromisoformat("2026-03-01T09:00:00+08:00")))
     for username, unit, role in [("office1", "culture-tourism", "office"), ("dukao1", "supervision-office", "supervisor"),
                                  ("fin", "finance", "liaison"), ("edu", "education", "liaison")]:
@@ -130,7 +133,7 @@ def running_server(database_url: str, directory: Path) -> Iterator[Http]:
     runtime.ledger.close()
     port = free_port()
     env = {**os.environ, "DATABASE_URL": database_url, "COORDINATION_SCHEMA": schema,
-           "COORDINATION_CLOCK_START": "2026-03-02T09:00:00+08:00", "SECRET_KEY": "e2e"}
+           "COORDINATION_CLOCK_START": "2026-03-02T09:00:00+08:00", "SECRET_KEY": "e2e", "COORDINATION_REQUIRE_2FA": "off"}
     env.pop("COORDINATION_CLOCK_OFFSET_MS", None)
     log = open(directory / "serve.log", "w")
     proc = subprocess.Popen([sys.executable, "-m", "entrypoints.cli", "serve", "--port", str(port), "--workers", "3"],

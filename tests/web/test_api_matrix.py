@@ -55,6 +55,16 @@ def nothing(ledger) -> dict:
     return {}
 
 
+def new_user(ledger) -> dict:
+    from uuid import uuid4
+
+    from tests.conftest import ADMIN
+
+    username = f"u{uuid4().hex[:10]}"
+    ledger.register_user(ADMIN, username=username, password="Initial pw 2026", unit="finance", roles=["liaison"])
+    return {"user": username}
+
+
 TASK_READERS = {"office1", "dukao1", "fin", "edu"}
 LEADERS = {"office1", "dukao1"}
 EVERYONE = set(ROLES)
@@ -92,7 +102,7 @@ ENDPOINTS = [
     ("one unit", "GET", "/api/v1/units/finance", None, EVERYONE, nothing),
     ("change member", "PUT", "/api/v1/units/finance/member", PERSON, {"office1", "fin"}, nothing),
     ("change liaison", "PUT", "/api/v1/units/finance/liaison", PERSON, {"office1", "fin"}, nothing),
-    ("add user", "POST", "/api/v1/users", {"username": "u{n}", "password": "a long password", "unit": "finance",
+    ("add user", "POST", "/api/v1/users", {"username": "u{n}", "password": "A long password 1", "unit": "finance",
      "roles": ["liaison"]}, {"admin1"}, nothing),
     ("propose topic", "POST", "/api/v1/topics", {"title": "议题"}, {"office1", "fin", "edu", "housing"}, nothing),
     ("accept topic", "POST", "/api/v1/topics/{topic}/acceptance", None, {"office1"}, new_topic),
@@ -114,6 +124,12 @@ ENDPOINTS = [
     ("one resolution", "GET", "/api/v1/resolutions/{resolution}", None, EVERYONE,
      lambda l: new_meeting(l, "issued")),
     ("revoke token", "DELETE", "/api/v1/auth/token", None, EVERYONE, nothing),
+    # accounts (issue 9): the admin only — and the admin nothing else above (三员分立)
+    ("list users", "GET", "/api/v1/users", None, {"admin1"}, nothing),
+    ("change user", "PATCH", "/api/v1/users/{user}", {"display_name": "新名", "reason": "更正"}, {"admin1"}, new_user),
+    ("reset password", "POST", "/api/v1/users/{user}/password", {"password": "Temporary pw 1", "reason": "重置"},
+     {"admin1"}, new_user),
+    ("security events", "GET", "/api/v1/security-events", None, {"dukao1"}, nothing),
 ]
 
 

@@ -12,13 +12,13 @@ ITEMS = [{"title": "保障机制", "text": "财政局牵头", "category": "fundi
 
 
 def test_only_an_admin_adds_users_and_the_new_user_can_log_in(api):
-    body = {"username": "stat01", "password": "a long password", "unit": "statistics", "roles": ["liaison"]}
+    body = {"username": "stat01", "password": "A long password 1", "unit": "statistics", "roles": ["liaison"]}
     for user in ("office1", "dukao1", "fin"):
         assert api.call("POST", "/api/v1/users", user, json=body).status_code == 403
     assert api.call("POST", "/api/v1/users", "admin1", json=body).status_code == 201
     assert api.call("POST", "/api/v1/users", "admin1", json=body).status_code == 409
     assert api.call("POST", "/api/v1/users", "admin1", json={**body, "username": "x2", "roles": ["boss"]}).status_code == 422
-    token = api.client.post("/api/v1/auth/token", json={"username": "stat01", "password": "a long password"})
+    token = api.client.post("/api/v1/auth/token", json={"username": "stat01", "password": "A long password 1"})
     assert token.status_code == 201 and token.get_json()["user"]["unit"] == "statistics"
 
 
