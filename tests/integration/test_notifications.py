@@ -22,7 +22,7 @@ from coordination.storage import connect
 from projections.notifications import check_deadlines, inbox
 from projections.tracking import catch_up
 from projections.worker import all_views, rebuild
-from tests.conftest import EDUCATION, FINANCE, OFFICE, SUPERVISOR
+from tests.conftest import FINANCE, OFFICE, SUPERVISOR
 
 pytestmark = pytest.mark.db
 SECRET = "SEC0123456789abcdef"

@@ -96,6 +96,9 @@ def test_the_worker_keeps_up_after_its_listen_backend_is_terminated(runtime):
 
         some_history(ledger)
         assert caught_up()
+        deadline = time.monotonic() + 10  # the listener opens once every view has caught up
+        while worker.listener is None and time.monotonic() < deadline:
+            time.sleep(0.05)
         with connect(runtime.url, autocommit=True) as admin:
             pid = worker.listener.info.backend_pid
             assert admin.execute("SELECT pg_terminate_backend(%s)", (pid,)).fetchone()[0]

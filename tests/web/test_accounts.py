@@ -10,8 +10,7 @@ from datetime import timedelta
 import pyotp
 import pytest
 
-from tests.conftest import ADMIN, OFFICE as OFFICE_ACTOR
-from tests.web.conftest import PASSWORD, USERS, Api
+from tests.web.conftest import PASSWORD, USERS
 from web import create_app
 
 pytestmark = pytest.mark.db

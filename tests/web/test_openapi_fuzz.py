@@ -85,7 +85,7 @@ def seed_world(rec: Recorder, clock) -> World:
         return response.get_json()
 
     # An account of no use to the harness, for logins with hostile passwords (failures are throttled per account).
-    call("admin1", "POST", "/api/v1/users", {"username": "victim", "password": "a long password", "unit": "statistics",
+    call("admin1", "POST", "/api/v1/users", {"username": "victim", "password": "A long password 2026", "unit": "statistics",
                                              "roles": ["liaison"]})
     for code in UNIT_CODES:
         world.add("code", code)
