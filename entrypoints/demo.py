@@ -4,7 +4,7 @@ Two plenaries and three office meetings with issued minutes whose items follow t
 about thirty tasks over many units in every state (assigned, in progress, overdue, extended,
 returned, cancelled, reassigned, completed on time and late), and demo users for every role.
 Every step runs through the ledger's use cases with a scripted clock, so the log is exactly what
-real use would have written.
+real use would have written. Long because most of it is the story's data (meetings, items, tasks).
 """
 
 from __future__ import annotations
