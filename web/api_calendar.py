@@ -9,6 +9,7 @@ from marshmallow import validate
 
 from domain import values
 from domain.calendar import MAX_DAYS_LISTED
+from domain.errors import NotFound
 from web.auth import idempotency_key, remember_position
 from web.runtime import ledger
 from web.schemas import Text
@@ -26,18 +27,25 @@ class YearCalendar(ma.Schema):
 
 
 
-@blp.route("/<int:year>", methods=["GET"])
+def _year(text: str) -> int:
+    """A year in the path; anything else is no calendar (404), whatever the method."""
+    if not (text.isascii() and text.isdigit() and len(text) == 4):
+        raise NotFound(f"no calendar for {text[:20]!r}")
+    return int(text)
+
+
+@blp.route("/<year>", methods=["GET"])
 @blp.response(200)
 def year_calendar(year):
     """A year's calendar: source statutory (chinese-calendar), office (recorded here) or weekdays (Mon–Fri)."""
-    return ledger().calendar_year(year)
+    return ledger().calendar_year(_year(year))
 
 
-@blp.route("/<int:year>", methods=["PUT"])
+@blp.route("/<year>", methods=["PUT"])
 @blp.arguments(YearCalendar)
 @blp.response(200)
 def record_year_calendar(body, year):
     """Record the State Council's schedule for a year (office); deadlines and lights use it from now on."""
-    outcome = ledger().record_calendar(g.actor, year, idempotency_key=idempotency_key(), **body)
+    outcome = ledger().record_calendar(g.actor, _year(year), idempotency_key=idempotency_key(), **body)
     remember_position(outcome.position)
-    return ledger().calendar_year(year)
+    return ledger().calendar_year(_year(year))

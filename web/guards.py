@@ -75,8 +75,8 @@ def check_json_body() -> None:
         abort(400, message="the body is not UTF-8")
     except RecursionError:
         abort(400, message=f"the JSON body nests deeper than {MAX_JSON_DEPTH} levels")
-    except ValueError:
-        return  # malformed JSON: the arguments parser answers 400 in its own words
+    except ValueError as exc:  # malformed, or a number too long to convert (found by make fuzz)
+        abort(400, message=f"the body is not valid JSON: {str(exc)[:120]}")
     problems = _problems(document)
     if problems:
         abort(422, message="the input is invalid", errors=problems)
@@ -85,31 +85,31 @@ def check_json_body() -> None:
 def _problems(document: Any) -> dict[str, list[str]]:
     """Every string in the document (keys included) checked against the text rule; depth bounded."""
     found: dict[str, list[str]] = {}
-    stack: list[tuple[Any, str, int]] = [(document, "", 0)]
+    stack: list[tuple[Any, str | None, int]] = [(document, None, 0)]  # None: the body itself
     while stack and len(found) < 20:
         node, path, depth = stack.pop()
         if depth > MAX_JSON_DEPTH:
             abort(400, message=f"the JSON body nests deeper than {MAX_JSON_DEPTH} levels")
         if isinstance(node, (dict, list)) and len(node) > MAX_JSON_ITEMS:
-            found[_printable(path or "json")] = [f"must have at most {MAX_JSON_ITEMS} entries"]
+            found[_name(path)] = [f"must have at most {MAX_JSON_ITEMS} entries"]
             continue
         if isinstance(node, dict):
             for key, value in node.items():
-                name = key if key else '""'  # an empty key is still named
-                where = f"{path}.{name}" if path else name
+                where = key if path is None else f"{path}.{key}"
                 problem = values.text_problem(key)
                 if problem:
-                    found[_printable(path or "json")] = [f"a field name {problem}"]
+                    found[_name(path)] = [f"a field name {problem}"]
                     continue
                 stack.append((value, where, depth + 1))
         elif isinstance(node, list):
-            stack.extend((value, f"{path}.{i}" if path else str(i), depth + 1) for i, value in enumerate(node))
+            stack.extend((value, str(i) if path is None else f"{path}.{i}", depth + 1) for i, value in enumerate(node))
         elif isinstance(node, str):
             problem = values.text_problem(node)
             if problem:
-                found[_printable(path or "json")] = [problem]
+                found[_name(path)] = [problem]
     return found
 
 
-def _printable(path: str) -> str:
-    return path[:200]
+def _name(path: str | None) -> str:
+    """The field a problem is reported under: its path into the body, or `json` for the body itself."""
+    return "json" if path is None else path[:200]
