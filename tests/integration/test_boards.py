@@ -6,9 +6,7 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from coordination.storage import connect
 from projections import queries
-from projections.tracking import catch_up
 from projections.worker import all_views, rebuild
 from tests.conftest import EDUCATION, FINANCE, HOUSING, OFFICE, SUPERVISOR
 from projections.eventlog import EventLog
@@ -18,20 +16,6 @@ pytestmark = pytest.mark.db
 
 def shanghai(text: str) -> datetime:
     return datetime.fromisoformat(text + "+08:00")
-
-
-@pytest.fixture
-def views(runtime):
-    conn = connect(runtime.url, schema=runtime.schema, autocommit=True)
-    built = all_views(runtime.ledger)
-
-    def sync():
-        for view in built:
-            catch_up(runtime.ledger, conn, view)
-        return conn
-
-    yield sync
-    conn.close()
 
 
 def assign(ledger, title, lead, co, deadline):

@@ -6,14 +6,11 @@ from datetime import date, datetime
 
 import pytest
 
-from coordination.storage import connect
 from domain.errors import NotLeadUnit, NotPermitted
 from projections import queries
 from projections.eventlog import EventLog
 from projections.report import supervision_report
 from domain.reports import Period
-from projections.tracking import catch_up
-from projections.worker import all_views
 from tests.conftest import EDUCATION, FINANCE, OFFICE, SUPERVISOR
 
 pytestmark = pytest.mark.db
@@ -24,20 +21,6 @@ SCHEDULE_2027 = {"holidays": [date(2027, 1, 1), date(2027, 1, 2), date(2027, 1, 
 
 def shanghai(text: str) -> datetime:
     return datetime.fromisoformat(text + "+08:00")
-
-
-@pytest.fixture
-def views(runtime):
-    conn = connect(runtime.url, schema=runtime.schema, autocommit=True)
-    built = all_views(runtime.ledger)
-
-    def sync():
-        for view in built:
-            catch_up(runtime.ledger, conn, view)
-        return conn
-
-    yield sync
-    conn.close()
 
 
 def assign(ledger, title="文化站改造", **kw):

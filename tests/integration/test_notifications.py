@@ -18,11 +18,10 @@ import pytest
 
 from coordination.config import SmtpSettings
 from coordination.delivery import Deliverer, Sender, deliveries, save_settings
-from coordination.storage import connect
 from projections.notifications import check_deadlines, inbox
-from projections.tracking import catch_up
 from projections.worker import all_views, rebuild
 from tests.conftest import FINANCE, OFFICE, SUPERVISOR
+from tests.integration.conftest import sync
 
 pytestmark = pytest.mark.db
 SECRET = "SEC0123456789abcdef"
@@ -30,17 +29,6 @@ SECRET = "SEC0123456789abcdef"
 
 def shanghai(text: str) -> datetime:
     return datetime.fromisoformat(text + "+08:00")
-
-
-@pytest.fixture
-def conn(runtime):
-    with connect(runtime.url, schema=runtime.schema, autocommit=True) as c:
-        yield c
-
-
-def sync(runtime, conn):
-    for view in all_views(runtime.ledger):
-        catch_up(runtime.ledger, conn, view)
 
 
 def kinds(conn):

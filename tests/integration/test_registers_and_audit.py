@@ -6,26 +6,13 @@ from datetime import date, datetime
 
 import pytest
 
-from coordination.storage import connect
 from projections import registers
 from projections.audit import events_page
-from projections.tracking import catch_up
-from projections.worker import all_views
 from tests.conftest import EDUCATION, FINANCE, OFFICE, SUPERVISOR
 from projections.eventlog import EventLog
+from tests.integration.conftest import sync
 
 pytestmark = pytest.mark.db
-
-
-@pytest.fixture
-def conn(runtime):
-    with connect(runtime.url, schema=runtime.schema, autocommit=True) as c:
-        yield c
-
-
-def sync(runtime, conn):
-    for view in all_views(runtime.ledger):
-        catch_up(runtime.ledger, conn, view)
 
 
 def test_the_chain_reads_from_meeting_to_verification_and_back(runtime, conn, clock):
