@@ -16,7 +16,7 @@ from matplotlib.figure import Figure
 
 from documents import fonts
 from documents.labels import LIGHT_COLOURS, LIGHT_NAMES, category_name, rate
-from domain.units import UNITS_BY_CODE
+from domain.charter import UNITS_BY_CODE
 
 COLOURS = {"lead": "#9E9E9E", "completed": "#1E88E5", "on_time": "#43A047", "assigned": "#9E9E9E",
            "overdue": "#E53935"}

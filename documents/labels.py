@@ -8,7 +8,7 @@ from typing import Any
 
 from domain.categories import CATEGORIES
 from domain.deadlines import SHANGHAI
-from domain.units import GROUP_NAME, UNITS_BY_CODE
+from domain.charter import GROUP_NAME, UNITS_BY_CODE
 
 ISSUER = GROUP_NAME
 """发文机关: the group as its charter (seed 002) names it."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from domain.categories import CATEGORY_CODES
 from domain.reports import RECIPIENTS, canonical, sha256
-from domain.units import UNIT_CODES
+from domain.charter import UNIT_CODES
 
 
 def sample_report(*, issued: bool = True) -> dict:
