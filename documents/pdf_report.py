@@ -25,8 +25,8 @@ class ReportPdf(FPDF):
         self.footer_line = footer_line
         self.set_margins(28, 30, 26)
         self.set_auto_page_break(True, margin=28)
-        for family, style, name in (("serif", "", "serif"), ("serif", "B", "serif-bold"), ("sans", "", "sans"),
-                                    ("sans", "B", "sans-bold")):
+        # Only the faces used: fpdf2 parses a whole CJK font (~20 MB) for each.
+        for family, style, name in (("serif", "", "serif"), ("sans", "B", "sans-bold")):
             face = fonts.face(name)
             self.add_font(family, style, str(face.path), collection_font_number=face.index)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import g
 from flask_smorest import Blueprint
+from marshmallow import RAISE
 
 from coordination.authorization import oversees, register_unit
 from domain.errors import NotPermitted
@@ -31,7 +32,7 @@ def _office_or_supervisor() -> None:
 
 
 @blp.route("/reports/supervision/<period>/export", methods=["GET"])
-@blp.arguments(schemas.ReportExport, location="query")
+@blp.arguments(schemas.ReportExport, location="query", unknown=RAISE)
 @blp.doc(**_binary("docx", "xlsx", "pdf"))
 def draft_report_export(query, period):
     """The report as of now as a Word 公文, an Excel 台账 or a PDF (office, supervisor)."""
@@ -40,7 +41,7 @@ def draft_report_export(query, period):
 
 
 @blp.route("/reports/supervision/<period>/issued/export", methods=["GET"])
-@blp.arguments(schemas.ReportExport, location="query")
+@blp.arguments(schemas.ReportExport, location="query", unknown=RAISE)
 @blp.doc(**_binary("docx", "xlsx", "pdf"))
 def issued_report_export(query, period):
     """The issued report's documents, made from the frozen report: byte-identical every time (office, supervisor)."""
@@ -49,7 +50,7 @@ def issued_report_export(query, period):
 
 
 @blp.route("/tasks/export", methods=["GET"])
-@blp.arguments(schemas.TaskExport, location="query")
+@blp.arguments(schemas.TaskExport, location="query", unknown=RAISE)
 @blp.doc(**_binary("xlsx"))
 def task_register_export(query):
     """督办台账: the task register with the filters of GET /tasks, as a spreadsheet (a liaison: own unit)."""
