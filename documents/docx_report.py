@@ -266,7 +266,7 @@ def _record(document, report: dict[str, Any]) -> None:
     printed = _paragraph(document, indent=None, line=Pt(24))
     _border(printed, "bottom", size=8, colour="000000")
     printed.paragraph_format.left_indent = printed.paragraph_format.right_indent = SIHAO
-    printed.paragraph_format.tab_stops.add_tab_stop(Mm(140), WD_TAB_ALIGNMENT.RIGHT)
+    printed.paragraph_format.tab_stops.add_tab_stop(Mm(156) - SIHAO, WD_TAB_ALIGNMENT.RIGHT)  # at the right indent
     day = labels.date_name(report.get("issued_at") or report["as_of"])
     _font(printed.add_run(f"{labels.ISSUER_OFFICE}\t{day}印发"), FANGSONG, SIHAO)
 
