@@ -5,6 +5,8 @@ A4, version area 156 × 225 mm; red 发文机关标志 and separator line; 发�
 署名 and 成文日期; the charts as the 附件; 版记 with 抄报 and 印发机关/印发日期; page numbers "— n —" (odd
 pages right, even pages left), and under them the log position and SHA-256 the figures come from. The
 fonts are named in the file (w:eastAsia included) — a reader's Word substitutes what it lacks.
+
+Long because a 公文 is one layout read top to bottom, 版头 to 版记; split, the standard's parts would scatter.
 """
 
 from __future__ import annotations
