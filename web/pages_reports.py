@@ -8,14 +8,14 @@ from flask import Blueprint, abort, g, render_template
 
 from coordination.authorization import oversees
 from documents import charts, labels
-from domain.charter import UNITS_BY_CODE
+from domain.deadlines import SHANGHAI
 from domain.errors import InvalidValue, NotFound
 from domain.reports import Period
 from web import exports, reporting
 from web.pages import signed_in
 from web.runtime import ledger, views
 
-blp = Blueprint("report_pages", __name__, url_prefix="/reports")
+blp = Blueprint("reports_pages", __name__, url_prefix="/reports")
 
 
 def office_or_supervisor(view):
@@ -23,9 +23,12 @@ def office_or_supervisor(view):
 
     @signed_in
     @wraps(view)
-    def wrapper(period: str, *args, **kwargs):
+    def wrapper(period: str | None, *args, **kwargs):
         if not oversees(g.actor):
             abort(403)
+        if period is None:  # the navigation's link: the half-year we are in
+            today = ledger().clock.now().astimezone(SHANGHAI)
+            period = f"{today.year}H{1 if today.month < 7 else 2}"
         try:
             Period.parse(period)
         except InvalidValue:
@@ -35,6 +38,7 @@ def office_or_supervisor(view):
     return wrapper
 
 
+@blp.get("/", defaults={"period": None})
 @blp.get("/<period>")
 @office_or_supervisor
 def report(period: str):
@@ -48,8 +52,7 @@ def report(period: str):
     return render_template(
         "reports/report.html", report=figures, issued=issued, labels=labels,
         charts={name: charts.svg(figures, name) for name in charts.available(figures)},
-        chart_titles=charts.TITLES, formats=(("docx", "Word 公文"), ("xlsx", "Excel 台账"), ("pdf", "PDF")),
-        actor=g.actor, unit_name=UNITS_BY_CODE[g.actor.unit].short_name, group_name=ledger().group().name)
+        chart_titles=charts.TITLES, formats=(("docx", "Word 公文"), ("xlsx", "Excel 台账"), ("pdf", "PDF")))
 
 
 @blp.get("/<period>/export.<fmt>")

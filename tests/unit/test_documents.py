@@ -225,3 +225,14 @@ def test_charts_are_deterministic_svg_with_text_drawn_as_paths(report):
         assert svg.startswith("<svg") and svg == charts.svg(report, name)
         assert "<dc:date>" not in svg
     assert charts.available({k: v for k, v in report.items() if k != "lights"}) == ("units", "categories")
+
+
+@needs_fonts
+def test_the_audit_bundle_gets_an_issued_reports_three_documents_by_chinese_name(report, digest):
+    import documents
+    from domain.reports import canonical
+
+    content = canonical(report)
+    files = documents.issued_files(content)
+    assert sorted(files) == ["2026年上半年督查报告.docx", "2026年上半年督查报告.pdf", "2026年上半年督查报告.xlsx"]
+    assert files["2026年上半年督查报告.xlsx"] == xlsx_register.report_workbook(report, digest)

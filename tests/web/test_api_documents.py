@@ -156,6 +156,8 @@ def test_the_report_page_shows_the_figures_the_charts_and_the_documents_in_chine
     assert page.count("<svg") == 3 and history["sha256"] in page
     for fmt in TYPES:
         assert f"/reports/2026H1/issued/export.{fmt}" in page and f"/reports/2026H1/export.{fmt}" in page
+    assert "半年督查报告" in page  # the navigation links to this page
+    assert "2026年下半年督查报告" in client.get("/reports/").get_data(as_text=True)  # the half-year we are in
     issued = client.get("/reports/2026H1/issued/export.xlsx")
     assert issued.status_code == 200 and issued.mimetype == TYPES["xlsx"]
 
