@@ -85,6 +85,7 @@ def supervision_report(conn: psycopg.Connection, period: Period, now: datetime, 
     assigned_by = Counter(e["fact"] for e in assigned)
     completed_by = Counter(s["category"] for s in completed)
     overdue_by = Counter(s["category"] for s in overdue)
+    lights = Counter(standing(s).light(as_of) for s in open_now)
     return {
         "period": period.code,
         "as_of": as_of.astimezone(SHANGHAI).isoformat(),
@@ -105,6 +106,7 @@ def supervision_report(conn: psycopg.Connection, period: Period, now: datetime, 
         "units": units,
         "categories": [{"category": c, "assigned": assigned_by[c], "completed": completed_by[c],
                         "overdue": overdue_by[c]} for c in CATEGORY_CODES],
+        "lights": {light: lights[light] for light in ("red", "yellow", "green")},
         "problems": sorted(
             ({"task_id": str(s["task_id"]), "title": s["title"], "lead_unit": s["lead_unit"],
               "overdue_days": standing(s).overdue_days(as_of)} for s in overdue),

@@ -62,6 +62,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     from web import (api_accounts, api_calendar, api_ledger, api_meetings, api_notifications, api_reads, api_tasks, auth,
                      errors, guards, operations, pages, pages_accounts, pages_ledger)
+    from web import api_documents, pages_reports
 
     class LedgerApi(Api):
         ERROR_SCHEMA = errors.ContractError
@@ -77,13 +78,15 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     api.register_blueprint(api_calendar.blp)
     api.register_blueprint(api_notifications.blp)
     api.register_blueprint(api_accounts.blp)
+    api.register_blueprint(api_documents.blp)
     app.register_blueprint(pages.blp)
     app.register_blueprint(operations.blp)
     app.register_blueprint(pages_ledger.blp)
     app.register_blueprint(pages_accounts.blp)
+    app.register_blueprint(pages_reports.blp)
     csrf = CSRFProtect(app)  # forms of the pages; the API authenticates by bearer token instead
     for blueprint in (auth.blp, api_tasks.blp, api_reads.blp, api_meetings.blp, api_ledger.blp, api_calendar.blp,
-                      api_notifications.blp, api_accounts.blp):
+                      api_notifications.blp, api_accounts.blp, api_documents.blp):
         csrf.exempt(blueprint)
     _serve_docs_assets(app)
     _log_requests(app)

@@ -171,6 +171,14 @@ class TaskFilter(AsOf):
     category = ma.fields.String(load_default=None, validate=validate.OneOf(CATEGORY_CODES))
 
 
+class ReportExport(ma.Schema):
+    format = ma.fields.String(required=True, validate=validate.OneOf(["docx", "xlsx", "pdf"]))
+
+
+class TaskExport(TaskFilter):
+    format = ma.fields.String(required=True, validate=validate.OneOf(["xlsx"]))
+
+
 class EventFilter(ma.Schema):
     after = ma.fields.Integer(load_default=0, validate=validate.Range(min=0))
     limit = ma.fields.Integer(load_default=100, validate=validate.Range(1, 1000))
