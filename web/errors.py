@@ -20,6 +20,7 @@ from eventsourcing.persistence import OperationalError as StoreOperationalError
 from coordination.errors import AuthenticationFailed, LogDamaged, StoreUnavailable, ViewsBehind
 from domain.errors import AccountDisabled, DomainError, ForbiddenTransition, InvalidValue, NotFound, NotPermitted
 
+from documents.fonts import FontMissing
 from web.page_errors import page, wants_page
 
 STATUS_OF: list[tuple[type[Exception], int]] = [
@@ -67,6 +68,14 @@ def register(app: Flask) -> None:
 
     for unreachable in UNREACHABLE:
         app.register_error_handler(unreachable, database_unreachable)
+
+    @app.errorhandler(FontMissing)
+    def font_missing(error: FontMissing):
+        """The PDF and the charts need a CJK font on the server: say which and how, never a bare 500."""
+        app.logger.error("documents.font_missing: %s", error)
+        if wants_page():
+            return page(503, "服务器缺少中文字体(请安装 fonts-noto-cjk),暂时无法生成 PDF 和图表。")
+        return body(503, f"the server has no CJK font for PDFs and charts: {error}", code="font_missing"), 503
 
     from web.auth import THROTTLE_WINDOW, TooManyFailures
 
