@@ -178,21 +178,13 @@ def _caption(document, text: str) -> None:
 
 
 def _body(document, report: dict[str, Any]) -> None:
-    t = report["totals"]
     period = labels.period_name(report["period"])
     _paragraph(document, (f"根据《温州市鹿城区公共文化服务体系建设协调机制工作方案》(温鹿政办〔2019〕61号)“每半年开展一次检查,"
                           f"形成报告”的要求,现将{period}({labels.period_span(report['period'])})国家公共文化服务体系示范区"
                           "创建工作责任单位任务落实督查情况报告如下:"))
 
     _heading(document, "一、总体情况")
-    overall = (f"截至{labels.instant_name(report['as_of'])},本期共召开协调组会议{t['meetings_held']}次,其中全体会议"
-               f"{t['plenary_meetings']}次、办公室成员工作会议{t['office_meetings']}次,形成议定事项{t['resolutions_adopted']}项;"
-               f"交办督办事项{t['tasks_assigned']}项,办结{t['tasks_completed']}项,其中按期办结{t['tasks_completed_on_time']}项;"
-               f"在办{t['tasks_in_progress']}项,其中逾期未办结{t['tasks_overdue']}项;批准延期{t['extensions_approved']}项,"
-               f"催办{t['urgings']}次。")
-    if "lights" in report:
-        lights = report["lights"]
-        overall += f"在办事项中,红灯{lights['red']}项、黄灯{lights['yellow']}项、绿灯{lights['green']}项。"
+    overall = labels.overall(report)
     _paragraph(document, overall)
 
     _heading(document, "二、各成员单位落实情况")

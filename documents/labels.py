@@ -127,3 +127,17 @@ def provenance(report: dict[str, Any], sha256: str) -> str:
     """The footer line: where in the log the figures stand and the hash of the report's JSON."""
     kind = "印发版" if is_issued(report) else "草稿"
     return f"{kind} · 台账位置 {report['log_position']} · SHA-256 {sha256}"
+
+
+def overall(report: dict) -> str:
+    """一、总体情况: the totals in one paragraph, the same words in the 公文 and the PDF."""
+    t = report["totals"]
+    text = (f"截至{instant_name(report['as_of'])},本期共召开协调组会议{t['meetings_held']}次,其中全体会议"
+            f"{t['plenary_meetings']}次、办公室成员工作会议{t['office_meetings']}次,形成议定事项{t['resolutions_adopted']}项;"
+            f"交办督办事项{t['tasks_assigned']}项,办结{t['tasks_completed']}项,其中按期办结{t['tasks_completed_on_time']}项;"
+            f"在办{t['tasks_in_progress']}项,其中逾期未办结{t['tasks_overdue']}项;批准延期{t['extensions_approved']}项,"
+            f"催办{t['urgings']}次。")
+    if "lights" in report:
+        lights = report["lights"]
+        text += f"在办事项中,红灯{lights['red']}项、黄灯{lights['yellow']}项、绿灯{lights['green']}项。"
+    return text
