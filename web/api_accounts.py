@@ -14,7 +14,7 @@ from coordination import security_audit
 from coordination.authorization import require_role
 from domain import values
 from web import schemas
-from web.auth import authenticate, idempotency_key, remember_position
+from web.auth import idempotency_key, remember_position
 from web.runtime import ledger, pool
 
 blp = Blueprint("accounts", __name__, url_prefix="/api/v1", description="账户与安全审计 / accounts and security audit")
@@ -66,11 +66,6 @@ class SecurityEvent(ma.Schema):
 class SecurityPage(ma.Schema):
     events = ma.fields.List(ma.fields.Nested(SecurityEvent))
     next_after = ma.fields.Integer()
-
-
-@blp.before_request
-def _authenticate() -> None:
-    authenticate()
 
 
 @blp.route("/users", methods=["GET"])

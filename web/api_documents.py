@@ -6,11 +6,9 @@ from flask import g
 from flask_smorest import Blueprint
 from marshmallow import RAISE
 
-from coordination.authorization import oversees, register_unit
-from domain.errors import NotPermitted
+from coordination.authorization import register_unit, require_role
 from projections import queries
 from web import exports, schemas
-from web.auth import authenticate
 from web.runtime import ledger, views
 
 blp = Blueprint("documents", __name__, url_prefix="/api/v1", description="公文、台账与 PDF / documents")
@@ -21,14 +19,8 @@ def _binary(*formats: str) -> dict:
     return {"responses": {"200": {"description": "the document, with a Chinese file name", "content": content}}}
 
 
-@blp.before_request
-def _authenticate() -> None:
-    authenticate()
-
-
 def _office_or_supervisor() -> None:
-    if not oversees(g.actor):
-        raise NotPermitted("report documents are for the office and supervisors")
+    require_role(g.actor, "office", "supervisor")  # signed in already (web/guards.py)
 
 
 @blp.route("/reports/supervision/<period>/export", methods=["GET"])
