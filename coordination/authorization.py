@@ -6,6 +6,8 @@ decides which roles may ask at all, and what each may read. The API and the page
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from domain.actors import Actor
 from domain.errors import NotPermitted
 from domain.tasks import Task
@@ -37,6 +39,11 @@ def can_read_task(actor: Actor, task: Task) -> bool:
     if oversees(actor):
         return True
     return actor.has("liaison") and task.role_of(actor.unit) is not None
+
+
+def can_read_file(actor: Actor, *, uploaded: bool, tasks: Iterable[Task]) -> bool:
+    """佐证材料: its uploader reads it, and whoever may read a task that names it as evidence."""
+    return uploaded or any(can_read_task(actor, task) for task in tasks)
 
 
 def require_board_reader(actor: Actor, unit: str) -> None:

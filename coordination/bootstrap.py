@@ -20,15 +20,22 @@ class Runtime:
 
 
 def open_ledger(
-    settings: Settings, *, create_table: bool = False, schema: str | None = None, clock: Clock | None = None
+    settings: Settings, *, create_table: bool = False, schema: str | None = None, clock: Clock | None = None,
+    cache: int = 0,
 ) -> Runtime:
-    """The ledger on the configured PostgreSQL. Long-running processes pass create_table=False (no DDL)."""
+    """The ledger on the configured PostgreSQL. Long-running processes pass create_table=False (no DDL).
+
+    `cache`: keep up to this many aggregates in memory (the web processes). A cached aggregate is never
+    used as it is: every load first reads the events stored after its version (one round trip, instead of
+    a snapshot and the events after it), so a load sees every committed change, from any process.
+    """
     url = database_url(settings)
     schema = schema or settings.schema
-    ledger = Ledger(
-        eventsourcing_env(url, schema=schema, create_table=create_table),
-        clock=clock or SystemClock.from_settings(settings),
-    )
+    env = eventsourcing_env(url, schema=schema, create_table=create_table)
+    if cache:
+        env.update({"AGGREGATE_CACHE_MAXSIZE": str(cache), "AGGREGATE_CACHE_FASTFORWARD": "y"})
+    ledger = Ledger(env, clock=clock or SystemClock.from_settings(settings))
+    ledger.upload_limit = settings.upload_limit_bytes
     return Runtime(settings=settings, url=url, schema=schema, ledger=ledger)
 
 

@@ -9,6 +9,10 @@ from datetime import datetime
 from pathlib import Path
 
 
+MIB = 1024 * 1024
+DEFAULT_UPLOAD_LIMIT_MB = 50
+
+
 class ConfigurationError(Exception):
     """A setting is missing or malformed; the message says which and how to fix it."""
 
@@ -58,6 +62,8 @@ class Settings:
     """COORDINATION_REQUIRE_2FA (on by default): office, supervisor and admin accounts need a second factor."""
     trusted_proxies: int = 0
     """COORDINATION_TRUSTED_PROXIES: how many proxies in front set X-Forwarded-For (0: the header is ignored)."""
+    upload_limit_bytes: int = DEFAULT_UPLOAD_LIMIT_MB * MIB
+    """COORDINATION_UPLOAD_LIMIT_MB (default 50): the largest evidence file accepted (larger → 413)."""
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -75,6 +81,7 @@ class Settings:
             smtp=SmtpSettings.from_env(env),
             require_2fa=_parse_switch("COORDINATION_REQUIRE_2FA", env.get("COORDINATION_REQUIRE_2FA"), default=True),
             trusted_proxies=_parse_int("COORDINATION_TRUSTED_PROXIES", env.get("COORDINATION_TRUSTED_PROXIES")) or 0,
+            upload_limit_bytes=_parse_upload_limit(env.get("COORDINATION_UPLOAD_LIMIT_MB")),
         )
 
 
@@ -105,6 +112,15 @@ def _parse_int(name: str, value: str | None) -> int | None:
         return int(value)
     except ValueError:
         raise ConfigurationError(f"{name}={value!r} is not a whole number") from None
+
+
+def _parse_upload_limit(value: str | None) -> int:
+    megabytes = _parse_int("COORDINATION_UPLOAD_LIMIT_MB", value)
+    if megabytes is None:
+        return DEFAULT_UPLOAD_LIMIT_MB * MIB
+    if not 1 <= megabytes <= 1024:
+        raise ConfigurationError(f"COORDINATION_UPLOAD_LIMIT_MB={value!r} must be from 1 to 1024 (MiB)")
+    return megabytes * MIB
 
 
 def _parse_switch(name: str, value: str | None, *, default: bool) -> bool:

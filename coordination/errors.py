@@ -82,3 +82,9 @@ class PasswordChangeRequired(NotPermitted):
     """An admin reset this password: the account must change it before anything else (403)."""
 
     code = "password_change_required"
+
+
+class FileTooLarge(DomainError):
+    """An evidence file above the upload limit (COORDINATION_UPLOAD_LIMIT_MB): 413."""
+
+    code = "file_too_large"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from coordination.accounts import AccountUseCases
 from coordination.calendar import CalendarUseCases
+from coordination.files import FileUseCases
 from coordination.meetings import MeetingUseCases
 from coordination.notify import NotificationUseCases
 from coordination.roster import RosterUseCases
@@ -18,7 +19,7 @@ from domain.meetings import Meeting
 from domain.tasks import Task
 
 
-class Ledger(RosterUseCases, AccountUseCases, MeetingUseCases, TaskUseCases, SupervisionUseCases,
+class Ledger(RosterUseCases, AccountUseCases, MeetingUseCases, TaskUseCases, FileUseCases, SupervisionUseCases,
              CalendarUseCases, NotificationUseCases):
     """协调台账: the write side of the coordination ledger."""
 

@@ -65,6 +65,8 @@ class Outcome:
     result: dict[str, Any]
     position: int
     replayed: bool = False
+    changed: tuple[Aggregate, ...] = ()
+    """The aggregates as this command left them (empty for a replay): its answer needs no second load."""
 
 
 class CommandRunner(Application[UUID]):
@@ -152,7 +154,7 @@ class CommandRunner(Application[UUID]):
                 continue
             position = max(r.notification.id for r in recordings) if recordings else self.position()
             log.info(command, actor=actor.username, unit=actor.unit, position=position)
-            return Outcome(result=result, position=position)
+            return Outcome(result=result, position=position, changed=tuple(changed))
         if unsaved is not None:
             raise StoreUnavailable("the database did not take this change, and nothing was recorded; try again "
                                    "shortly") from unsaved
@@ -160,13 +162,13 @@ class CommandRunner(Application[UUID]):
 
     def _replay(self, username: str, key: str, fingerprint: str, *, legacy: bool) -> Outcome | None:
         """The first answer to this command, if it was recorded (command log; before it, an aggregate)."""
-        found = self.recorder.find_command(username, key)
-        if found is None and legacy:
-            try:
+        if legacy:
+            found, recorded = self.recorder.find_command_or_record(username, key, IdempotencyRecord.create_id(username, key))
+            if found is None and recorded:
                 record = self.repository.get(IdempotencyRecord.create_id(username, key))
-            except AggregateNotFoundError:
-                record = None
-            found = (record.fingerprint, record.result) if record is not None else None
+                found = (record.fingerprint, record.result)
+        else:
+            found = self.recorder.find_command(username, key)
         if found is None:
             return None
         if found[0] != fingerprint:

@@ -10,14 +10,15 @@ from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate
 
 from coordination.authorization import can_read_task, require_role
-from coordination.runner import CommandRunner, Outcome, as_uuid
+from coordination.files import FileUseCases
+from coordination.runner import Outcome, as_uuid
 from domain.actors import Actor
 from domain.errors import InvalidValue, NotFound, NotPermitted
 from domain.meetings import Resolution
 from domain.tasks import Task
 
 
-class TaskUseCases(CommandRunner):
+class TaskUseCases(FileUseCases):
     def assign_task(self, actor: Actor, *, title: str, description: str = "", source: dict[str, Any],
                     lead_unit: str, co_units: list[str], deadline: date | None = None, category: str | None = None,
                     milestones: list[dict[str, Any]] | None = None, feedback_every: str | None = None,
@@ -83,12 +84,16 @@ class TaskUseCases(CommandRunner):
 
     def report_progress(self, actor: Actor, task_id: Any, *, percent: int, text: str,
                         evidence: list[dict[str, str]] | None = None, idempotency_key: str | None = None) -> Outcome:
-        """报送进展 with evidence references."""
+        """报送进展 with evidence references (files uploaded before: coordination/files.py)."""
         require_role(actor, "liaison")
+
+        def change(task: Task, at: datetime) -> None:
+            digests = self.check_evidence(actor, evidence)
+            task.report_progress(percent=percent, text=text, evidence=evidence, by=actor, at=at)
+            self.files.cite(digests, task.id, "task")
+
         return self._on_task(actor, task_id, "task.progress_reported",
-                             {"percent": percent, "text": text, "evidence": evidence}, idempotency_key,
-                             lambda task, at: task.report_progress(percent=percent, text=text, evidence=evidence,
-                                                                   by=actor, at=at))
+                             {"percent": percent, "text": text, "evidence": evidence}, idempotency_key, change)
 
     def request_extension(self, actor: Actor, task_id: Any, *, new_deadline: date, reason: str,
                           idempotency_key: str | None = None) -> Outcome:
@@ -110,12 +115,16 @@ class TaskUseCases(CommandRunner):
 
     def request_completion(self, actor: Actor, task_id: Any, *, summary: str,
                            evidence: list[dict[str, str]] | None = None, idempotency_key: str | None = None) -> Outcome:
-        """申请办结 (lead unit only)."""
+        """申请办结 (lead unit only), with evidence files uploaded before."""
         require_role(actor, "liaison")
+
+        def change(task: Task, at: datetime) -> None:
+            digests = self.check_evidence(actor, evidence)
+            task.request_completion(summary=summary, evidence=evidence, by=actor, at=at)
+            self.files.cite(digests, task.id, "task")
+
         return self._on_task(actor, task_id, "task.completion_requested",
-                             {"summary": summary, "evidence": evidence}, idempotency_key,
-                             lambda task, at: task.request_completion(summary=summary, evidence=evidence,
-                                                                      by=actor, at=at))
+                             {"summary": summary, "evidence": evidence}, idempotency_key, change)
 
     def decide_completion(self, actor: Actor, task_id: Any, *, accepted: bool, comment: str = "",
                           idempotency_key: str | None = None) -> Outcome:

@@ -38,8 +38,9 @@ def start_of(day: date) -> datetime:
 END_OF_TIME = datetime.max.replace(tzinfo=timezone.utc)
 
 
+@lru_cache(maxsize=8192)
 def deadline_end(deadline: date) -> datetime:
-    """The first instant after deadline date D: D+1 00:00 Asia/Shanghai.
+    """The first instant after deadline date D: D+1 00:00 Asia/Shanghai (pure, so kept: boards ask it thousands of times).
 
     Saturates at the end of the calendar, so a far date recorded before today's limits still compares.
     """

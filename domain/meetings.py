@@ -20,6 +20,8 @@ from domain.deadlines import local_date
 from domain.errors import DissentBlocksAgreement, InvalidValue, MeetingNotHeld, MinutesFrozen, MinutesNotIssued
 
 KINDS = ("plenary", "office")
+PLENARIES_PER_YEAR = (1, 2)
+"""第七条: the group holds one or two plenaries (全体会议) a year."""
 OUTCOMES = ("agreed", "deferred")
 
 SCHEDULED = "scheduled"

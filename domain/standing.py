@@ -68,6 +68,13 @@ class Standing:
             return 0
         return (local_date(now) - self.effective_deadline).days
 
+    def days_left(self, now: datetime) -> int | None:
+        """Calendar days from the date of `now` (Asia/Shanghai) to the effective deadline (0 on the day itself);
+        None once the task is closed or overdue."""
+        if not self.is_open or self.is_overdue(now):
+            return None
+        return (self.effective_deadline - local_date(now)).days
+
     def feedback_missed(self, now: datetime) -> bool:
         """The cadence (1, 3 or 6 months) has passed since the last progress report or acknowledgement."""
         if not self.is_open or self.feedback_every is None:

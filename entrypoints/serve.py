@@ -129,8 +129,13 @@ def serve(settings: Settings, *, host: str, port: int, workers: int | None, thre
     supervisor = WorkerSupervisor([sys.executable, "-m", "entrypoints.cli", "worker"],
                                   {**os.environ, SUPERVISOR_VARIABLE: str(os.getpid())})
     supervisor.start()
+    master = os.getpid()
     try:
         Server().run()
     finally:
-        supervisor.stop()
+        # gunicorn's workers are forks of this process and leave through this same `finally` (their SystemExit
+        # unwinds the stack they inherited): only the master stops the projection worker. Before this check each
+        # web worker signalled it and waited 10 s for a process that was not its child.
+        if os.getpid() == master:
+            supervisor.stop()
     return 0

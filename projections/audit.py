@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from uuid import UUID
 
 import psycopg
@@ -23,33 +24,32 @@ class AuditIndex:
 
     def apply_batch(self, conn: psycopg.Connection, events: list[LoggedEvent]) -> None:
         rows = []
+        assigned: dict[UUID, list[str]] = {}  # tasks whose units this batch sets: written once, at the end
         for event in events:
             actor = storable(event.actor)
             rows.append((event.position, event.at, event.type, event.aggregate_type, event.aggregate_id,
                          event.version, actor.get("username"), actor.get("unit"),
-                         storable(sorted(self._units(conn, event))), to_json(event.data)))
-        with conn.cursor() as cur, cur.copy(
-            "COPY audit_events (position, at, type, aggregate_type, aggregate_id, version, actor_username,"
-            " actor_unit, units, data) FROM STDIN"
-        ) as copy:
-            for row in rows:
-                copy.write_row(row)
+                         storable(sorted(self._units(conn, event, assigned))), to_json(event.data)))
+        with conn.cursor() as cur:
+            with cur.copy("COPY audit_events (position, at, type, aggregate_type, aggregate_id, version, actor_username,"
+                          " actor_unit, units, data) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            if assigned:
+                cur.executemany("INSERT INTO audit_task_units (task_id, units) VALUES (%s, %s)"
+                                " ON CONFLICT (task_id) DO UPDATE SET units = EXCLUDED.units", list(assigned.items()))
 
     def discard(self) -> None:
         self.task_units.clear()
 
-    def _units(self, conn: psycopg.Connection, event: LoggedEvent) -> set[str]:
+    def _units(self, conn: psycopg.Connection, event: LoggedEvent, assigned: dict[UUID, list[str]]) -> set[str]:
         """The units an event concerns: its actor's, any it names, and for a task its lead and co-units."""
         units = {event.actor.get("unit")} | _named_units(event.data)
         if event.aggregate_type == "Task":
             task_id = event.aggregate_id
             if "lead_unit" in event.data:
                 self.task_units[task_id] = sorted({event.data["lead_unit"], *event.data.get("co_units", [])})
-                conn.execute(
-                    "INSERT INTO audit_task_units (task_id, units) VALUES (%s, %s)"
-                    " ON CONFLICT (task_id) DO UPDATE SET units = EXCLUDED.units",
-                    (task_id, self.task_units[task_id]),
-                )
+                assigned[task_id] = self.task_units[task_id]
             elif task_id not in self.task_units:
                 row = conn.execute("SELECT units FROM audit_task_units WHERE task_id = %s", (task_id,)).fetchone()
                 self.task_units[task_id] = list(row[0]) if row else []
@@ -69,15 +69,28 @@ def _named_units(data: dict) -> set[str]:
 
 
 def events_page(conn: psycopg.Connection, *, after: int = 0, limit: int = 100, unit: str | None = None,
-                aggregate_id: str | None = None, type: str | None = None) -> dict:
+                aggregate_id: str | None = None, type: str | None = None, before: int | None = None,
+                since: datetime | None = None, until: datetime | None = None, latest: bool = False) -> dict:
     """A page of the audit log, oldest first; paging by `next_after` yields every event exactly once.
 
     Positions can have gaps (a save rolled back by a conflict uses one up), so pages go by
-    "after this position", never by counting.
+    "after this position", never by counting. With `before`, the page holds the `limit` events just
+    below that position (still oldest first), for paging backwards; with `latest`, the newest `limit` events;
+    `since` ≤ at < `until` bounds the period.
     """
     from psycopg.rows import dict_row
 
+    backwards = before is not None or latest
     clauses, args = ["position > %s"], [after]
+    if before is not None:
+        clauses.append("position < %s")
+        args.append(before)
+    if since is not None:
+        clauses.append("at >= %s")
+        args.append(since)
+    if until is not None:
+        clauses.append("at < %s")
+        args.append(until)
     if unit is not None:
         clauses.append("%s = ANY(units)")
         args.append(unit)
@@ -89,11 +102,25 @@ def events_page(conn: psycopg.Connection, *, after: int = 0, limit: int = 100, u
         args.append(type)
     with conn.cursor(row_factory=dict_row) as cur:
         rows = cur.execute(
-            f"SELECT * FROM audit_events WHERE {' AND '.join(clauses)} ORDER BY position LIMIT %s",
+            f"SELECT * FROM audit_events WHERE {' AND '.join(clauses)}"
+            f" ORDER BY position {'DESC' if backwards else ''} LIMIT %s",
             (*args, limit),
         ).fetchall()
+    if backwards:
+        rows.reverse()
     events = [{"position": r["position"], "at": r["at"].isoformat(), "type": r["type"],
                "aggregate_type": r["aggregate_type"], "aggregate_id": str(r["aggregate_id"]), "version": r["version"],
                "actor": {"username": r["actor_username"], "unit": r["actor_unit"]}, "data": r["data"]}
               for r in rows]
     return {"events": events, "next_after": events[-1]["position"] if events else after}
+
+
+def titles(conn: psycopg.Connection, aggregate_ids: list[str]) -> dict[str, str]:
+    """The current titles of the tasks and meetings among `aggregate_ids` (for links in the audit log)."""
+    if not aggregate_ids:
+        return {}
+    rows = conn.execute(
+        "SELECT task_id, title FROM tasks_now WHERE task_id = ANY(%s::uuid[])"
+        " UNION ALL SELECT meeting_id, title FROM meetings WHERE meeting_id = ANY(%s::uuid[])",
+        (aggregate_ids, aggregate_ids)).fetchall()
+    return {str(aggregate_id): title for aggregate_id, title in rows}

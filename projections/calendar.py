@@ -11,7 +11,7 @@ from datetime import datetime
 
 import psycopg
 
-from domain.calendar import Schedule, WorkingCalendar
+from domain.calendar import Schedule, WorkingCalendar, YearSchedule
 from projections.eventlog import LoggedEvent
 from projections.storable import storable_text
 
@@ -27,6 +27,29 @@ class CalendarVersions:
             with conn.cursor() as cur:
                 cur.executemany("INSERT INTO calendar_versions (year, position, valid_from, reference, holidays,"
                                 " workdays) VALUES (%s, %s, %s, %s, %s, %s)", rows)
+
+
+CALENDAR_TOPICS = [f"{YearSchedule.__module__}:{e.__qualname__}" for e in (YearSchedule.Recorded, YearSchedule.Revised)]
+
+
+def calendar_complete_at(conn: psycopg.Connection, at: datetime, position: int,
+                         events_table: str = "ledger_events") -> WorkingCalendar | None:
+    """The calendar as known at `at`, if the view already holds every schedule logged up to `position`; else None.
+
+    One round trip, and no waiting for the worker: the view is complete for `position` when it has reached it,
+    or when no schedule was logged between its position and `position` (a task's command never logs one).
+    """
+    rows = conn.execute(
+        "WITH seen AS (SELECT coalesce((SELECT position FROM projection_tracking WHERE name = 'calendar'), 0) AS p)"
+        " SELECT NULL::int, NULL, NULL::date[], NULL::date[] FROM seen WHERE seen.p < %s AND EXISTS (SELECT 1 FROM"
+        f" {events_table} WHERE notification_id > seen.p AND notification_id <= %s AND topic = ANY(%s))"
+        " UNION ALL (SELECT DISTINCT ON (year) year, reference, holidays, workdays FROM calendar_versions"
+        " WHERE valid_from <= %s ORDER BY year, valid_from DESC, position DESC)",
+        (position, position, CALENDAR_TOPICS, at), prepare=True).fetchall()
+    if any(year is None for year, *_ in rows):
+        return None
+    return WorkingCalendar.of([Schedule(year, frozenset(holidays), frozenset(workdays), reference)
+                               for year, reference, holidays, workdays in rows])
 
 
 def calendar_at(conn: psycopg.Connection, at: datetime | None) -> WorkingCalendar:

@@ -1,4 +1,4 @@
-"""Read queries over the views: tasks, boards and the dashboard — now, or as of any past instant.
+"""Read queries over the views: tasks, boards, the dashboard, topics and the roster — now, or as of any past instant.
 
 Plain SQL returning plain data. "As of T" means the task states valid at T (valid_from ≤ T <
 valid_to), with lights and overdue days judged at T; `upto` (a log position) further limits the
@@ -15,13 +15,15 @@ from psycopg.rows import dict_row
 
 from domain.calendar import STATUTORY_CALENDAR, WorkingCalendar
 from domain.charter import UNIT_CODES
+from domain.roster import MemberUnit
 from domain.deadlines import SHANGHAI
+from domain.topics import ACCEPTED, CONCLUDED, DECLINED, ON_AGENDA, PROPOSED
 from domain.standing import OPEN_STATUSES, STATUSES, URGING_LABELS, Standing, urging_level
 from projections.calendar import calendar_at
 
 def states_at(conn: psycopg.Connection, as_of: datetime | None, *, upto: int | None = None,
               where: str = "TRUE", params: tuple[Any, ...] = (), select: str = "*",
-              group_by: str | None = None) -> list[dict[str, Any]]:
+              group_by: str | None = None, order_by: str | None = None) -> list[dict[str, Any]]:
     """Each task's state at `as_of` (None: the current state), optionally as the log stood at `upto`.
 
     A state is valid over [valid_from, valid_to). As the log stood at position `upto`, a state is the
@@ -31,6 +33,7 @@ def states_at(conn: psycopg.Connection, as_of: datetime | None, *, upto: int | N
     """
     if as_of is None and upto is None:
         sql = f"SELECT {select} FROM tasks_now WHERE ({where})" + (f" GROUP BY {group_by}" if group_by else "")
+        sql += f" ORDER BY {order_by}" if order_by else ""
         with conn.cursor(row_factory=dict_row) as cur:
             return cur.execute(sql, params).fetchall()
     clauses: list[str] = []
@@ -53,6 +56,7 @@ def states_at(conn: psycopg.Connection, as_of: datetime | None, *, upto: int | N
     sql = f"SELECT {select} FROM task_versions WHERE {' AND '.join(clauses)} AND ({where})"
     if group_by:
         sql += f" GROUP BY {group_by}"
+    sql += f" ORDER BY {order_by}" if order_by else ""
     with conn.cursor(row_factory=dict_row) as cur:
         return cur.execute(sql, args + params).fetchall()
 
@@ -65,6 +69,10 @@ def standing(row: dict[str, Any]) -> Standing:
 
 def attention(row: dict[str, Any], at: datetime) -> dict[str, Any]:
     """What a board shows beside the light: the next milestone, missed ones, how far urging has escalated."""
+    if not row.get("milestones"):  # most tasks: nothing to judge, the urgings alone decide
+        level = urging_level(row.get("urgings") or 0)
+        return {"next_milestone": None, "missed_milestones": [], "urgings": row.get("urgings") or 0,
+                "urging_level": level, "urging_label": URGING_LABELS.get(level) if level else None}
     judged = standing(row)
     level = urging_level(row.get("urgings") or 0)
     return {"next_milestone": _milestone(judged.next_milestone(at)),
@@ -98,6 +106,7 @@ def task_summary(row: dict[str, Any], at: datetime, unit: str | None = None,
         "light": judged.light(at, calendar.is_working_day),
         "overdue": judged.is_overdue(at),
         "overdue_days": judged.overdue_days(at),
+        "days_left": judged.days_left(at),
         **attention(row, at),
         "source": row["source"],
         "milestones": row["milestones"],
@@ -146,30 +155,33 @@ def tasks(conn: psycopg.Connection, now: datetime, *, as_of: datetime | None = N
 
 
 BOARD_COLUMNS = ("task_id, title, status, lead_unit, deadline, effective_deadline, percent, feedback_every,"
-                 " feedback_since, milestones, urgings")
+                 " feedback_since, nullif(milestones, '[]'::jsonb) AS milestones, urgings")
+"""What boards and the dashboard read of a state (no milestones: NULL, nothing to decode)."""
+BOARD_ORDER = "effective_deadline, title COLLATE \"C\", task_id"
+"""A board's order, sorted by PostgreSQL: titles by code point (COLLATE "C"), as Python compares them."""
 
 
 def board(conn: psycopg.Connection, unit: str, now: datetime, as_of: datetime | None = None) -> dict[str, Any]:
     """A unit's board (部门看板): its tasks as lead or co-unit, with counts by status and overdue."""
     at = as_of or now
     rows = states_at(conn, as_of, select=BOARD_COLUMNS, where="lead_unit = %s OR co_units @> ARRAY[%s]::text[]",
-                     params=(unit, unit))
+                     params=(unit, unit), order_by=BOARD_ORDER)
     calendar = calendar_at(conn, as_of)
     counts = {status: 0 for status in STATUSES}
     counts["overdue"] = 0
     tasks_out = []
-    for r in sorted(rows, key=lambda r: (r["effective_deadline"], r["title"], r["task_id"])):
+    for r in rows:
         counts[r["status"]] += 1
-        light, days = None, 0
+        light, days, left = None, 0, None
         if r["status"] in OPEN_STATUSES:  # closed tasks have no light and are never overdue
             judged = standing(r)
-            light, days = judged.light(at, calendar.is_working_day), judged.overdue_days(at)
+            light, days, left = judged.light(at, calendar.is_working_day), judged.overdue_days(at), judged.days_left(at)
             counts["overdue"] += judged.is_overdue(at)
         tasks_out.append({
             "id": str(r["task_id"]), "title": r["title"], "role": "lead" if r["lead_unit"] == unit else "co",
             "status": r["status"], "deadline": r["deadline"].isoformat(),
             "effective_deadline": r["effective_deadline"].isoformat(), "percent": r["percent"],
-            "light": light, "overdue_days": days, **attention(r, at),
+            "light": light, "overdue_days": days, "days_left": left, **attention(r, at),
         })
     return {"unit": unit, "as_of": at.astimezone(SHANGHAI).isoformat(), "counts": counts, "tasks": tasks_out}
 
@@ -178,8 +190,11 @@ def dashboard(conn: psycopg.Connection, now: datetime, as_of: datetime | None = 
     """The office dashboard (督办总览): counts by status and light, overdue list, pending decisions."""
     at = as_of or now
     by_status = {status: 0 for status in STATUSES}
-    for counted in states_at(conn, as_of, select="status, count(*) AS n", group_by="status"):
-        by_status[counted["status"]] = counted["n"]
+    by_unit = {code: {"unit": code, "open": 0, "green": 0, "yellow": 0, "red": 0, "overdue": 0, "urged": 0,
+                      "by_status": {status: 0 for status in STATUSES}} for code in UNIT_CODES}
+    for counted in states_at(conn, as_of, select="lead_unit, status, count(*) AS n", group_by="lead_unit, status"):
+        by_status[counted["status"]] += counted["n"]
+        by_unit[counted["lead_unit"]]["by_status"][counted["status"]] = counted["n"]
     rows = []
     calendar = calendar_at(conn, as_of)
     for r in states_at(conn, as_of, select=BOARD_COLUMNS + ", pending_extension", where="status = ANY(%s)",
@@ -188,13 +203,14 @@ def dashboard(conn: psycopg.Connection, now: datetime, as_of: datetime | None = 
         rows.append({"id": str(r["task_id"]), "title": r["title"], "lead_unit": r["lead_unit"],
                      "status": r["status"], "pending_extension": r["pending_extension"],
                      "light": judged.light(at, calendar.is_working_day), "overdue": judged.is_overdue(at),
-                     "overdue_days": judged.overdue_days(at)})
+                     "overdue_days": judged.overdue_days(at), "urgings": r["urgings"]})
     by_light = {"green": 0, "yellow": 0, "red": 0}
-    by_unit = {code: {"unit": code, "open": 0, "green": 0, "yellow": 0, "red": 0} for code in UNIT_CODES}
-    for t in rows:
+    for t in rows:  # per lead unit: open tasks by light, overdue ones, urged ones
         by_light[t["light"]] += 1
         by_unit[t["lead_unit"]]["open"] += 1
         by_unit[t["lead_unit"]][t["light"]] += 1
+        by_unit[t["lead_unit"]]["overdue"] += t["overdue"]
+        by_unit[t["lead_unit"]]["urged"] += t["urgings"] > 0
     overdue = sorted((t for t in rows if t["overdue"]), key=lambda t: (-t["overdue_days"], t["title"], t["id"]))
     return {
         "as_of": at.astimezone(SHANGHAI).isoformat(),
@@ -236,3 +252,46 @@ def recent_grants(conn: psycopg.Connection, at: datetime) -> list[dict[str, Any]
             grants.append({"position": row["position"], "at": row["at"].astimezone(SHANGHAI).isoformat(), "role": role,
                            "username": row["username"], "by": row["by"], "reason": data.get("reason", "")})
     return grants
+
+
+TOPIC_STATUS_AFTER = {"Topic.Proposed": PROPOSED, "Topic.Accepted": ACCEPTED, "Topic.Declined": DECLINED,
+                      "Topic.PlacedOnAgenda": ON_AGENDA, "Topic.Concluded": CONCLUDED}
+
+
+def topics(conn: psycopg.Connection, as_of: datetime | None = None) -> list[dict[str, Any]]:
+    """议题 (征集议题): every topic with its status, decline reason and meeting, now or as of an instant; newest first."""
+    found: dict[str, dict[str, Any]] = {}
+    for e in _audit_rows(conn, "aggregate_type = 'Topic'", (), as_of):
+        key = str(e["aggregate_id"])
+        if e["type"] == "Topic.Proposed":
+            found[key] = {"id": key, "title": e["data"]["title"], "background": e["data"].get("background", ""),
+                          "proposed_by": e["data"]["proposed_by"], "proposed_at": e["at"], "status": PROPOSED,
+                          "reason": None, "meeting_id": None}
+        elif key in found and e["type"] in TOPIC_STATUS_AFTER:
+            found[key]["status"] = TOPIC_STATUS_AFTER[e["type"]]
+            found[key]["reason"] = e["data"].get("reason", found[key]["reason"])
+            found[key]["meeting_id"] = e["data"].get("meeting_id", found[key]["meeting_id"])
+    return sorted(found.values(), key=lambda t: t["proposed_at"], reverse=True)
+
+
+def roster(conn: psycopg.Connection, as_of: datetime | None = None) -> dict[str, dict[str, Any]]:
+    """成员单位 (第四条): each unit's member and liaison, now or as of an instant, and every change with its reason."""
+    codes = {str(MemberUnit.create_id(code)): code for code in UNIT_CODES}
+    units = {code: {"member": None, "liaison": None, "changes": []} for code in UNIT_CODES}
+    for e in _audit_rows(conn, "type IN ('MemberUnit.MemberChanged', 'MemberUnit.LiaisonChanged')", (), as_of):
+        unit = units[codes[str(e["aggregate_id"])]]
+        which = "member" if e["type"] == "MemberUnit.MemberChanged" else "liaison"
+        unit["changes"].append({"at": e["at"], "which": which, "before": unit[which], "person": e["data"]["person"],
+                                "reason": e["data"]["reason"], "by": e["actor_username"]})
+        unit[which] = e["data"]["person"]
+    return units
+
+
+def _audit_rows(conn: psycopg.Connection, where: str, args: tuple[Any, ...],
+                as_of: datetime | None) -> list[dict[str, Any]]:
+    """Events of the audit index matching `where`, oldest first (up to `as_of`, if given)."""
+    if as_of is not None:
+        where, args = f"({where}) AND at <= %s", (*args, as_of)
+    with conn.cursor(row_factory=dict_row) as cur:
+        return cur.execute(f"SELECT position, at, type, aggregate_id, actor_username, data FROM audit_events"
+                           f" WHERE {where} ORDER BY position", args).fetchall()

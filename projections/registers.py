@@ -98,6 +98,15 @@ def meeting(conn: psycopg.Connection, meeting_id: UUID | str, as_of: datetime | 
     return result
 
 
+def plenaries_in_year(conn: psycopg.Connection, year: int, as_of: datetime | None = None) -> dict[str, int]:
+    """This year's plenaries (第七条: 1–2 a year): those whose minutes were issued, and those not yet issued."""
+    source, args = _meetings_at(as_of)
+    (row,) = _rows(conn, f"SELECT count(*) FILTER (WHERE status = 'minutes_issued') AS issued,"
+                         f" count(*) FILTER (WHERE status <> 'minutes_issued') AS pending FROM {source}"
+                         f" WHERE kind = 'plenary' AND extract(year FROM date) = %s", (*args, year))
+    return {"issued": row["issued"], "pending": row["pending"]}
+
+
 def resolutions(conn: psycopg.Connection, *, meeting_id: str | None = None, category: str | None = None,
                 as_of: datetime | None = None) -> list[dict[str, Any]]:
     """议定事项台账, each with the tasks it was split into (their state now, or as of an instant)."""

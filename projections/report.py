@@ -26,7 +26,8 @@ from projections.tracking import common_position
 
 JUST_BEFORE = timedelta(microseconds=1)
 STATE_COLUMNS = ("task_id, title, category, status, lead_unit, co_units, effective_deadline, feedback_every,"
-                 " feedback_since, closed_at, completion_on_time, percent, milestones, urgings")
+                 " feedback_since, closed_at, completion_on_time, percent, nullif(milestones, '[]'::jsonb) AS milestones,"
+                 " urgings")
 ADDED_FIELDS = ("missed_milestones", "urging_escalations")
 """Problem lists added by issue 13 beside the contract's figures; a report issued before them has none."""
 
@@ -40,9 +41,7 @@ def supervision_report(conn: psycopg.Connection, period: Period, now: datetime, 
     until = as_of if as_of == period.end else as_of + JUST_BEFORE
     # Only tasks not closed before P matter: completions and urgings in P happen on tasks open at that
     # moment (closed_at ≥ start also keeps one urged at P's first instant and closed in the same instant).
-    states = {row["task_id"]: row for row in states_at(
-        conn, until - JUST_BEFORE, upto=upto, select=STATE_COLUMNS, where="closed_at IS NULL OR closed_at >= %s",
-        params=(period.start,))}
+    states = {row["task_id"]: row for row in _states_not_closed_before(conn, until - JUST_BEFORE, upto, period.start)}
 
     def events(kind: str, fact: str = "NULL") -> list[dict[str, Any]]:
         """Events of one type in P up to `upto`, with one fact taken from their data."""
@@ -67,19 +66,25 @@ def supervision_report(conn: psycopg.Connection, period: Period, now: datetime, 
         return states[task_id]["lead_unit"]
 
     in_p = [s for s in states.values() if s["closed_at"] is None or s["closed_at"] > period.start]
+    # Each figure counted in one pass over the states, then read per unit.
+    lead_tasks = Counter(s["lead_unit"] for s in in_p)
+    co_tasks = Counter(code for s in in_p for code in set(s["co_units"]))
+    done_by = Counter(s["lead_unit"] for s in completed)
+    on_time_by = Counter(s["lead_unit"] for s in completed if s["completion_on_time"])
+    overdue_of = Counter(s["lead_unit"] for s in overdue)
+    urged = Counter(lead(e["aggregate_id"]) for e in urgings)
     units = []
     for code in UNIT_CODES:
-        done = [s for s in completed if s["lead_unit"] == code]
-        on_time = sum(bool(s["completion_on_time"]) for s in done)
+        done, on_time = done_by[code], on_time_by[code]
         units.append({
             "unit": code,
-            "lead_tasks": sum(s["lead_unit"] == code for s in in_p),
-            "co_tasks": sum(code in s["co_units"] for s in in_p),
-            "completed": len(done),
+            "lead_tasks": lead_tasks[code],
+            "co_tasks": co_tasks[code],
+            "completed": done,
             "completed_on_time": on_time,
-            "overdue": sum(s["lead_unit"] == code for s in overdue),
-            "on_time_rate": round(on_time / len(done), 4) if done else None,
-            "urgings_received": sum(lead(e["aggregate_id"]) == code for e in urgings),
+            "overdue": overdue_of[code],
+            "on_time_rate": round(on_time / done, 4) if done else None,
+            "urgings_received": urged[code],
         })
 
     assigned_by = Counter(e["fact"] for e in assigned)
@@ -115,6 +120,26 @@ def supervision_report(conn: psycopg.Connection, period: Period, now: datetime, 
         "missed_milestones": _missed_milestones(open_now, as_of),
         "urging_escalations": _urging_escalations(states, {e["aggregate_id"] for e in urgings}),
     }
+
+
+def _states_not_closed_before(conn: psycopg.Connection, at: datetime, upto: int, start: datetime) -> list[dict[str, Any]]:
+    """`states_at(conn, at, upto=upto, where="closed_at IS NULL OR closed_at >= start")`, read by three indexes.
+
+    The states valid at `at` are mostly the final states of tasks closed years before; the filter drops them,
+    but only after reading them. Split three ways, each part disjoint from the others and read by its own
+    index (migration 0030): open states valid at `at`; states closed at or after `start`; open states that
+    ended after `upto` (the log at `upto` did not know their end yet).
+    """
+    common = "valid_from <= %(at)s AND position <= %(upto)s"
+    valid = "tstzrange(valid_from, valid_to, '[)') @> %(at)s::timestamptz"
+    with conn.cursor(row_factory=dict_row) as cur:
+        return cur.execute(
+            f"SELECT {STATE_COLUMNS} FROM task_versions WHERE closed_at IS NULL AND {valid} AND {common}"
+            f" UNION ALL SELECT {STATE_COLUMNS} FROM task_versions WHERE closed_at >= %(start)s AND {common}"
+            f"   AND ({valid} OR ended_by > %(upto)s)"
+            f" UNION ALL SELECT {STATE_COLUMNS} FROM task_versions WHERE closed_at IS NULL AND ended_by > %(upto)s"
+            f"   AND NOT {valid} AND {common}",
+            {"at": at, "upto": upto, "start": start}).fetchall()
 
 
 def _missed_milestones(open_now: list[dict[str, Any]], as_of: datetime) -> list[dict[str, Any]]:

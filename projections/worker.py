@@ -167,7 +167,7 @@ def _close(conn: psycopg.Connection | None) -> None:
             pass
 
 
-def rebuild(ledger: Application, url: str, schema: str | None, view: View, *, batch_size: int = 500,
+def rebuild(ledger: Application, url: str, schema: str | None, view: View, *, batch_size: int = 1000,
             progress: Callable[[int], None] | None = None) -> int:
     """Apply the whole log to fresh copies of the view's tables, then swap them in in one transaction.
 
