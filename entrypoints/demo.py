@@ -257,13 +257,13 @@ class DemoHistory:
             step(0.3, lambda: ledger.cancel(OFFICE, task_id, reason="该事项已由市级统一出台政策,区级不再单独制定"))
             return
         step(0.4, lambda: ledger.report_progress(liaison(lead), task_id, percent=40, text="已制定工作方案并启动实施",
-                                                 evidence=[{"name": "工作方案.pdf", "sha256": "1f" * 32}]))
+                                                 evidence=[evidence(ledger, lead, "工作方案.pdf", task_id)]))
         if co:
             step(0.5, lambda: ledger.report_progress(liaison(co[0]), task_id, percent=50, text="配合单位已完成分工内容"))
 
         def request(summary: str = "已按要求完成,附佐证材料") -> Callable[[], Any]:
             return lambda: ledger.request_completion(liaison(lead), task_id, summary=summary,
-                                                     evidence=[{"name": "完成情况报告.pdf", "sha256": "2e" * 32}])
+                                                     evidence=[evidence(ledger, lead, "完成情况报告.pdf", task_id)])
 
         def accept() -> Any:
             return ledger.decide_completion(OFFICE, task_id, accepted=True, comment="经核验,同意办结")
@@ -312,6 +312,33 @@ class DemoHistory:
                 after_deadline(3, urge("已超期,请于一周内报送进展"))
                 after_deadline(20, lambda: ledger.urge(OFFICE, task_id, message="再次催办"))
         # in_progress, in_progress_due_soon: stay open with the progress above.
+
+
+def evidence(ledger: Ledger, unit: str, name: str, task_id: str) -> dict[str, str]:
+    """A small real PDF uploaded by the unit's liaison, as the pages and the API would: the {name, sha256} to cite."""
+    title = {"工作方案.pdf": "Work plan", "完成情况报告.pdf": "Completion report"}.get(name, "Evidence")
+    content = tiny_pdf([f"{title} - {unit}", f"Task {task_id}", f"Recorded {ledger.clock.now():%Y-%m-%d}"])
+    stored = ledger.store_file(liaison(unit), name=name, content=content, content_type="application/pdf")
+    return {"name": stored["name"], "sha256": stored["sha256"]}
+
+
+def tiny_pdf(lines: list[str]) -> bytes:
+    """A one-page PDF 1.4 of a few ASCII lines (Helvetica; no font file needed)."""
+    text = "\n".join(f"BT /F1 14 Tf 72 {760 - 24 * i} Td ({line}) Tj ET" for i, line in enumerate(lines)).encode("ascii")
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R"
+               b" /Resources << /Font << /F1 5 0 R >> >> >>",
+               b"<< /Length %d >>\nstream\n%s\nendstream" % (len(text), text),
+               b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
+    out, offsets = bytearray(b"%PDF-1.4\n"), []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
 
 
 def load_demo(ledger: Ledger) -> int:

@@ -12,14 +12,15 @@ from flask_smorest import Blueprint
 from coordination.authorization import register_unit
 from coordination.runner import Outcome
 from domain.errors import NotFound
+from domain.tasks import Task
 from projections import queries
-from projections.calendar import calendar_at
+from projections.calendar import calendar_at, calendar_complete_at
 from projections.eventlog import EventLog
 from projections.task_history import state_of
 from projections.tracking import plain
 from web import schemas
 from web.auth import idempotency_key as key, remember_position
-from web.runtime import ledger, views
+from web.runtime import ledger, pool, views
 
 blp = Blueprint("tasks", __name__, url_prefix="/api/v1/tasks", description="督办事项 / tasks")
 
@@ -29,11 +30,17 @@ def answer(outcome: Outcome) -> dict[str, Any]:
     """The response to a task command: the task as that command left it."""
     remember_position(outcome.position)
     result = outcome.result
-    task = ledger().task(result["id"], version=result["version"])
-    # The task as this change left it, judged at the change's instant (the same on every replay).
+    task = next((a for a in outcome.changed if isinstance(a, Task) and str(a.id) == result["id"]), None)
+    if task is None or task.version != result["version"]:  # a replay: the task at the version the command left
+        task = ledger().task(result["id"], version=result["version"])
+    # The task as this change left it, judged at the change's instant (the same on every replay), with the
+    # calendar known then: at once when the calendar view is complete up to this command, else after waiting.
     at = datetime.fromisoformat(result["at"])
-    with views() as conn:
-        calendar = calendar_at(conn, at)
+    with pool().connection() as conn:
+        calendar = calendar_complete_at(conn, at, outcome.position)
+    if calendar is None:
+        with views() as conn:
+            calendar = calendar_at(conn, at)
     state = queries.task_summary({**state_of(task), "position": outcome.position}, at, calendar=calendar)
     if "request" in result:
         state["request"] = result["request"]
@@ -64,16 +71,21 @@ class OneTask(MethodView):
     def get(self, query, task_id):
         """One task, now or as of an instant."""
         task = ledger().task(task_id, g.actor)  # 404 / 403 before reading the views
-        if query["as_of"] is None:  # now: the aggregate itself, so a write is visible at once
-            with views() as conn:
-                calendar = calendar_at(conn, None)
-            return queries.task_summary({**state_of(task), "position": None}, ledger().clock.now(),
-                                        calendar=calendar)
         with views() as conn:
-            found = queries.tasks(conn, ledger().clock.now(), as_of=query["as_of"], task_id=str(task.id))
-        if not found:
+            found = task_state(conn, task, query["as_of"])
+        if found is None:
             raise NotFound(f"task {task_id} did not exist at {query['as_of']}")
-        return found[0]
+        return found
+
+
+def task_state(conn, task, as_of: datetime | None) -> dict[str, Any] | None:
+    """The task as the API shows it: now from the aggregate itself (so a write is visible at once), or as it
+    stood at `as_of` from the views (None when it did not exist yet). The task page shows the same."""
+    if as_of is None:
+        return queries.task_summary({**state_of(task), "position": None}, ledger().clock.now(),
+                                    calendar=calendar_at(conn, None))
+    found = queries.tasks(conn, ledger().clock.now(), as_of=as_of, task_id=str(task.id))
+    return found[0] if found else None
 
 
 @blp.route("/<task_id>/history")

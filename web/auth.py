@@ -18,9 +18,11 @@ from flask_smorest import Blueprint
 
 from coordination import security_audit
 from coordination.errors import AuthenticationFailed, SecondFactorRequired
+from coordination.recorder import READER, Reader
 from domain import values
 from domain.actors import Actor
 from domain.errors import AccountDisabled, NotFound
+from domain.users import User
 from web.runtime import ledger, pool
 from web.schemas import TextRule
 
@@ -139,21 +141,44 @@ def authenticate() -> Actor:
     if scheme.lower() != "bearer" or not token.strip():
         raise AuthenticationFailed("send Authorization: Bearer <token> (POST /api/v1/auth/token issues one)")
     digest = _digest(token.strip())
+    username = _token_users.get(digest)
     with pool().connection() as conn:
-        row = conn.execute("SELECT username, expires_at, revoked_at, last_position FROM api_tokens"
-                           " WHERE token_sha256 = %s", (digest,)).fetchone()
+        # One round trip: the token, and the newest version of its user's account (known after the first request).
+        row = conn.execute("SELECT username, expires_at, revoked_at, last_position, (SELECT max(originator_version)"
+                           f" FROM {_events_table()} WHERE originator_id = %s) FROM api_tokens WHERE token_sha256 = %s",
+                           (User.create_id(username) if username else None, digest), prepare=True).fetchone()
     if row is None or row[2] is not None or row[1] <= ledger().clock.now():
         raise AuthenticationFailed("the token is unknown, expired or revoked")
-    try:
-        user = ledger().user(row[0])
-    except NotFound:
-        raise AuthenticationFailed("the token's user no longer exists") from None
-    if user.disabled:
+    known = _users.get(row[0])
+    if username == row[0] and known is not None and known[0] == row[4]:
+        actor, disabled = known[1], known[2]  # the account has not changed since this process last loaded it
+    else:
+        try:
+            user = ledger().user(row[0])
+        except NotFound:
+            raise AuthenticationFailed("the token's user no longer exists") from None
+        actor, disabled = user.as_actor(), user.disabled
+        if len(_users) > MAX_REMEMBERED or len(_token_users) > MAX_REMEMBERED:
+            _users.clear(), _token_users.clear()
+        _users[row[0]], _token_users[digest] = (user.version, actor, disabled), row[0]
+    if disabled:
         raise AccountDisabled("this account is disabled")
-    g.actor = user.as_actor()
+    g.actor = actor
     g.token_digest = digest
     g.last_position = row[3]
+    READER.set(Reader(digest))  # a command of this request advances the token's position as it commits
     return g.actor
+
+
+MAX_REMEMBERED = 50_000
+_token_users: dict[str, str] = {}
+"""Per process: the username of each token seen (a token never changes hands)."""
+_users: dict[str, tuple[int, Actor, bool]] = {}
+"""Per process: each account as last loaded — (version, actor, disabled) — used while its version is the newest."""
+
+
+def _events_table() -> str:
+    return f"{ledger().name.lower()}_events"
 
 
 def idempotency_key() -> str | None:
@@ -165,8 +190,15 @@ def idempotency_key() -> str | None:
 
 
 def remember_position(position: int) -> None:
-    """After a command: the holder's next reads wait for the views to reach `position`."""
+    """After a command: the holder's next reads wait for the views to reach `position`.
+
+    A command this request saved has already advanced the token's position in its own transaction
+    (coordination.recorder.READER); only a replayed answer still needs the update here.
+    """
     g.last_position = max(getattr(g, "last_position", 0), position)
+    reader = READER.get()
+    if reader is not None and reader.token_sha256 == g.get("token_digest") and reader.written >= position:
+        return
     with pool().connection() as conn:
         conn.execute("UPDATE api_tokens SET last_position = greatest(last_position, %s) WHERE token_sha256 = %s",
                      (position, g.token_digest))

@@ -17,16 +17,18 @@ import psycopg
 from eventsourcing.persistence import InterfaceError as StoreInterfaceError
 from eventsourcing.persistence import OperationalError as StoreOperationalError
 
-from coordination.errors import AuthenticationFailed, LogDamaged, StoreUnavailable, ViewsBehind
+from coordination.errors import AuthenticationFailed, FileTooLarge, LogDamaged, StoreUnavailable, ViewsBehind
 from domain.errors import AccountDisabled, DomainError, ForbiddenTransition, InvalidValue, NotFound, NotPermitted
 
 from documents.fonts import FontMissing
+from web import forms
 from web.page_errors import page, wants_page
 
 STATUS_OF: list[tuple[type[Exception], int]] = [
     (AuthenticationFailed, 401),
     (AccountDisabled, 403),
     (InvalidValue, 422),
+    (FileTooLarge, 413),
     (NotPermitted, 403),
     (NotFound, 404),
     (ForbiddenTransition, 409),
@@ -63,7 +65,7 @@ def register(app: Flask) -> None:
         # A damaged log does not heal by retrying: no Retry-After for it.
         headers = {"Retry-After": str(RETRY_AFTER_SECONDS)} if status == 503 and not isinstance(error, LogDamaged) else {}
         if wants_page():
-            return page(status, message if status in (409, 422) else None, headers)
+            return page(status, forms.reason(error) if status in (403, 409, 422) else None, headers)
         return body(status, message, getattr(error, "errors", None), error.code), status, headers
 
     for unreachable in UNREACHABLE:

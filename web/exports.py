@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from functools import lru_cache
 from typing import Any
 from urllib.parse import quote
 
 from flask import Response
 
+import documents
 from documents import docx_report, pdf_report, xlsx_register
 from documents.labels import file_name
 from domain.reports import Period, canonical, sha256
@@ -24,22 +24,16 @@ FORMATS = {
 }
 
 
-def _attachment(body: bytes, mimetype: str, name: str, fallback: str, headers: dict[str, str] | None = None
+def attachment(body: bytes, mimetype: str, name: str, fallback: str, headers: dict[str, str] | None = None
                 ) -> Response:
     """A download named in Chinese (RFC 5987 filename*) with an ASCII name for older clients."""
     disposition = f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name)}"
     return Response(body, mimetype=mimetype, headers={"Content-Disposition": disposition, **(headers or {})})
 
 
-@lru_cache(maxsize=24)
-def _issued_bytes(content: str, digest: str, fmt: str) -> bytes:
-    """An issued report's document depends on its frozen content alone, so one rendering serves every request."""
-    return FORMATS[fmt][0](json.loads(content), digest)
-
-
 def _send(report: dict[str, Any], digest: str, fmt: str, body: bytes) -> Response:
     draft = "" if "issued_at" in report else "-draft"
-    return _attachment(body, FORMATS[fmt][1], file_name(report, fmt),
+    return attachment(body, FORMATS[fmt][1], file_name(report, fmt),
                        f"supervision-report-{report['period']}{draft}.{fmt}",
                        {"X-Report-SHA256": digest, "X-Log-Position": str(report["log_position"])})
 
@@ -56,7 +50,7 @@ def issued_document(period: str, fmt: str) -> Response:
     """The issued report's document, made from its frozen JSON only: the same bytes every time."""
     issued = ledger().issued_report(Period.parse(period))
     report = json.loads(issued.content)
-    return _send(report, issued.sha256, fmt, _issued_bytes(issued.content, issued.sha256, fmt))
+    return _send(report, issued.sha256, fmt, documents.issued_document(issued.content, fmt))
 
 
 def register_document(tasks: list[dict[str, Any]], filters: dict[str, Any], now: datetime) -> Response:
@@ -64,4 +58,4 @@ def register_document(tasks: list[dict[str, Any]], filters: dict[str, Any], now:
     as_of = filters.get("as_of") or now
     body = xlsx_register.register_workbook(tasks, as_of=as_of, log_position=ledger().position(), filters=filters)
     stamp = as_of.strftime("%Y%m%d")
-    return _attachment(body, FORMATS["xlsx"][1], f"督办台账{stamp}.xlsx", f"task-register-{stamp}.xlsx")
+    return attachment(body, FORMATS["xlsx"][1], f"督办台账{stamp}.xlsx", f"task-register-{stamp}.xlsx")

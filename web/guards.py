@@ -16,6 +16,7 @@ from typing import Any
 from flask import Flask, current_app, request
 from flask_smorest import abort
 
+from coordination.recorder import READER
 from domain import values
 from web.auth import authenticate
 
@@ -31,6 +32,7 @@ BODY_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 def register(app: Flask) -> None:
     @app.before_request
     def guard() -> None:
+        READER.set(None)  # a thread serves many requests: no token of an earlier one carries over
         if not request.path.startswith("/api/"):
             return
         if request.blueprint not in OPEN_BLUEPRINTS:

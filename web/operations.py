@@ -1,4 +1,4 @@
-"""Operations (API.md): /healthz — can this process reach the database; /readyz — and are the views current.
+"""Operations (API.md): /livez — this process answers; /healthz — can this process reach the database; /readyz — and are the views current.
 
 Both answer within about two seconds whatever the database does, and carry
 {status, database, projections: {view: {position, lag_events, lag_seconds, error?}}}.
@@ -60,6 +60,12 @@ def _lag_seconds(position: int, lag: int) -> float:
 
 def _unavailable(state: dict):
     return {"status": "unavailable", **state}, 503, {"Retry-After": str(RETRY_AFTER_SECONDS)}
+
+
+@blp.get("/livez")
+def livez():
+    """200 while this process answers at all: no database, no views (the trivial endpoint of `make bench`)."""
+    return {"status": "ok"}
 
 
 @blp.get("/healthz")

@@ -30,10 +30,20 @@ LIGHT_NAMES = {"red": "红灯", "yellow": "黄灯", "green": "绿灯"}
 ROLE_NAMES = {"office": "协调组办公室", "liaison": "成员单位联络员", "supervisor": "督查", "admin": "系统管理员"}
 NAVIGATION = [  # (endpoint, label, who sees it)
     ("pages.board", "督办看板", lambda a: not a.has("admin") or len(a.roles) > 1),
-    ("pages.dashboard", "工作台", oversees),
+    ("office_pages.workbench", "工作台", lambda a: a.has("office")),
+    ("pages.dashboard", "全局看板", oversees),
+    ("register_pages.register", "督办台账", lambda a: oversees(a) or a.has("liaison")),
+    ("meetings_pages.meetings", "会议", oversees),
+    ("meetings_pages.resolutions", "议定事项", oversees),
+    ("office_pages.topics", "议题", lambda a: a.has("office")),
+    ("office_pages.roster", "成员单位", oversees),
+    ("supervision_pages.urging_list", "督查催办", oversees),
     ("reports_pages.report", "半年督查报告", oversees),
-    ("ledger_pages.ledger", "台账校验", oversees),
+    ("supervision_pages.audit_log", "审计日志", oversees),
+    ("ledger_pages.ledger_page", "台账校验", oversees),
     ("accounts_pages.accounts", "账户管理", lambda a: a.has("admin")),
+    ("liaison_pages.my_unit", "本单位", lambda a: a.has("liaison")),
+    ("liaison_pages.propose_topic", "提出议题", lambda a: a.has("liaison")),
 ]
 
 
@@ -135,12 +145,21 @@ def login():
         else:
             security.start_session(actor)
             target = request.args.get("next") or ""
-            home = url_for("accounts_pages.accounts") if actor.has("admin") else url_for("pages.board")
+            home = landing(actor)
             return redirect(target if target.startswith("/") and not target.startswith("//") else home)
     elif request.args.get("expired"):
         error = "长时间未操作(30 分钟),已自动退出,请重新登录"
     status = 401 if error else 200
     return render_template("login.html", error=error, actor=None, group_name=None), status
+
+
+def landing(actor) -> str:
+    """Where a login lands, by role: office → 工作台, supervisor → 全局看板, liaison → own board, admin → accounts."""
+    for role, endpoint in (("office", "office_pages.workbench"), ("supervisor", "pages.dashboard"),
+                           ("liaison", "pages.board"), ("admin", "accounts_pages.accounts")):
+        if actor.has(role) and endpoint in current_app.view_functions:
+            return url_for(endpoint)
+    return url_for("pages.board")
 
 
 @blp.post("/logout")
@@ -180,4 +199,5 @@ def dashboard():
     with views(up_to_date=True) as conn:
         data = queries.dashboard(conn, ledger().clock.now(), as_of=as_of)
     return render_template("dashboard.html", dashboard=data, as_of=as_of, unit_names=UNITS_BY_CODE,
+                           heading="全局看板",
                            status_names=STATUS_NAMES, light_names=LIGHT_NAMES)

@@ -11,7 +11,7 @@ import psycopg
 from coordination.ledger import Ledger
 from coordination.runner import Outcome
 from coordination.authorization import require_role
-from coordination.errors import ViewsBehind
+from coordination.errors import ReportAlreadyIssued, ViewsBehind
 from domain.actors import Actor
 from domain.reports import Period, frozen_document
 from projections import chain
@@ -19,12 +19,14 @@ from projections.report import ADDED_FIELDS, supervision_report
 from projections.tracking import wait_for
 
 
-def draft_report(ledger: Ledger, conn: psycopg.Connection, period_code: str) -> dict[str, Any]:
-    """The report as of now, from views that have caught up with the log (bounded wait)."""
+def draft_report(ledger: Ledger, conn: psycopg.Connection, period_code: str,
+                 as_of: datetime | None = None) -> dict[str, Any]:
+    """The report as of now (or as of an earlier instant), from views that have caught up with the log."""
     period = Period.parse(period_code)
     if not wait_for(conn, ledger.position()):
         raise ViewsBehind("the views are still catching up with the log; try again in a moment")
-    return supervision_report(conn, period, ledger.clock.now())
+    now = ledger.clock.now()
+    return supervision_report(conn, period, min(as_of, now) if as_of is not None else now)
 
 
 def issue_report(ledger: Ledger, conn: psycopg.Connection, actor: Actor, period_code: str, narrative: str,
@@ -33,7 +35,12 @@ def issue_report(ledger: Ledger, conn: psycopg.Connection, actor: Actor, period_
     period = Period.parse(period_code)
     # Refuse early what the ledger would refuse anyway, before waiting for the views.
     require_role(actor, "supervisor")
-    ledger.check_not_issued(period)
+    try:
+        ledger.check_not_issued(period)
+    except ReportAlreadyIssued:
+        # The same request repeated (a double click, a retry) is answered by the ledger with its first outcome.
+        if idempotency_key is None or ledger.recorder.find_command(actor.username, idempotency_key) is None:
+            raise
     report = draft_report(ledger, conn, period_code)
     # The chain head at the report's position: whoever holds the report can check the log it came from.
     report["ledger"] = chain.head_at(conn, report["log_position"])

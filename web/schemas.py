@@ -206,6 +206,8 @@ class TaskState(ma.Schema):
     light = ma.fields.String(allow_none=True)
     overdue = ma.fields.Boolean()
     overdue_days = ma.fields.Integer()
+    days_left = ma.fields.Integer(allow_none=True, metadata={
+        "description": "calendar days to the effective deadline; null once closed or overdue"})
     source = ma.fields.Dict()
     milestones = ma.fields.List(ma.fields.Dict())
     feedback_every = ma.fields.String(allow_none=True)

@@ -36,22 +36,16 @@ def browser():
 @pytest.fixture
 def signed_in(browser, server):
     """A page signed in as `username`, at a viewport of (width, height)."""
-    from tests.web.conftest import PASSWORD
+    from tests.browser.roles import sign_in
 
     contexts = []
 
-    def sign_in(username: str, viewport=(1366, 768)):
-        context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]}, locale="zh-CN")
+    def signed(username: str, viewport=(1366, 768)):
+        context, page = sign_in(browser, server.base, username, viewport)
         contexts.append(context)
-        page = context.new_page()
-        page.goto(server.base + "/login")
-        page.get_by_label("用户名").fill(username)
-        page.get_by_label("密码").fill(PASSWORD)
-        page.get_by_role("button", name="登录").click()
-        page.wait_for_load_state()
         return page
 
-    yield sign_in
+    yield signed
     for context in contexts:
         context.close()
 

@@ -71,6 +71,7 @@ def test_seed_002s_meeting_flow_over_http(api, clock):
         "lead_unit": "finance", "co_units": ["education"], "deadline": "2026-06-30"}).get_json()
     assert task["category"] == "funding"
 
+    api.settle()  # edu reads what the office wrote
     register = api.call("GET", "/api/v1/meetings", "edu").get_json()
     assert [m["status"] for m in register] == ["minutes_issued"]
     one = api.call("GET", url, "office1").get_json()

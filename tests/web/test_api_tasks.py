@@ -64,8 +64,9 @@ def test_the_lifecycle_over_http_with_roles_and_another_units_liaison(api):
     assert api.call("POST", f"{url}/acknowledgements", "fin").status_code == 409
     assert api.call("POST", f"{url}/acknowledgements", "edu").status_code == 201
 
+    evidence = api.upload("edu", "数据.xlsx", "学校设施数据".encode())
     progress = api.call("POST", f"{url}/progress", "edu", json={"percent": 40, "text": "数据已报送",
-                        "evidence": [{"name": "数据.xlsx", "sha256": "ab" * 32}]})
+                        "evidence": [evidence]})
     assert progress.status_code == 201
     assert api.call("POST", f"{url}/progress", "edu", json={"percent": 140, "text": "x"}).status_code == 422
 

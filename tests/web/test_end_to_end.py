@@ -45,8 +45,8 @@ def test_seed_002s_story_over_http_against_a_running_server(server):
     t = f"/api/v1/tasks/{task[1]['id']}"
     ok(http("POST", f"{t}/acknowledgements", "fin"), 201)
     ok(http("POST", f"{t}/acknowledgements", "edu"), 201)
-    ok(http("POST", f"{t}/progress", "edu", {"percent": 50, "text": "学校设施数据已报送",
-                                            "evidence": [{"name": "数据.xlsx", "sha256": "ab" * 32}]}), 201)
+    evidence = http.upload("edu", "数据.xlsx", "学校设施数据".encode())
+    ok(http("POST", f"{t}/progress", "edu", {"percent": 50, "text": "学校设施数据已报送", "evidence": [evidence]}), 201)
     ok(http("POST", f"{t}/urgings", "dukao1", {"message": "请按期完成"}), 201)
     ok(http("POST", f"{t}/extension-requests", "fin", {"new_deadline": "2026-07-31", "reason": "等待市级标准"}), 201)
     ok(http("POST", f"{t}/extension-requests/1/decision", "office1", {"approved": True, "comment": "同意"}), 200)

@@ -43,7 +43,7 @@ from tests.web.fuzz_harness import (HTTP_METHODS, ROLES, USERS_OF, Recorder, Sen
 pytestmark = pytest.mark.db
 
 ROOT = Path(__file__).resolve().parents[2]
-CASES = int(os.environ.get("COORDINATION_FUZZ_CASES", "300"))
+CASES = int(os.environ.get("COORDINATION_FUZZ_CASES", "100"))
 SEED = int(os.environ.get("COORDINATION_FUZZ_SEED", "20260302"))
 REPORT = Path(os.environ.get("COORDINATION_FUZZ_REPORT", ROOT / "var" / "fuzz-report.txt"))
 SCHEMATHESIS_SHARE = 0.7

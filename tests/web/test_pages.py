@@ -6,7 +6,7 @@ import dataclasses
 
 import pytest
 
-from web import create_app
+from tests.web.conftest import shared_app
 
 pytestmark = pytest.mark.db
 
@@ -14,8 +14,9 @@ pytestmark = pytest.mark.db
 @pytest.fixture
 def client(runtime):
     settings = dataclasses.replace(runtime.settings, schema=runtime.schema)
-    app = create_app({"TESTING": True, "SETTINGS": settings, "LEDGER": runtime.ledger})
-    return app.test_client()
+    app = shared_app(settings, runtime.ledger)
+    yield app.test_client()
+    app.extensions["pool"].close()
 
 
 def test_healthz_answers_ok_when_the_database_is_reachable(client):
@@ -127,4 +128,4 @@ def test_a_board_as_of_an_earlier_instant_shows_the_earlier_state_marked_as_past
     assert "办理中" in now and "这是历史视图" not in now
     local = before.astimezone(__import__("domain.deadlines", fromlist=["SHANGHAI"]).SHANGHAI)
     past = client.get("/board", query_string={"as_of": local.strftime("%Y-%m-%dT%H:%M")}).get_data(as_text=True)
-    assert "这是历史视图" in past and "<td>待签收</td>" in past
+    assert "这是历史视图" in past and "<h2>待签收(1)</h2>" in past
