@@ -23,7 +23,7 @@ from domain.reports import Period
 from domain.charter import UNIT_CODES
 from projections import chain, queries
 from projections.worker import ProjectionWorker, all_views, rebuild
-from tests.conftest import SUPERVISOR
+from tests.conftest import SUPERVISOR, fresh_schema_name
 
 pytestmark = pytest.mark.db
 
@@ -91,7 +91,7 @@ def test_a_backup_restored_into_a_fresh_store_verifies_with_the_same_head_boards
         head, before = chain.head(conn), boards(conn)
         issued = regenerate_issued(demo.ledger, conn, "2026H1")
 
-    restored_schema = "test_" + uuid.uuid4().hex[:12]
+    restored_schema = fresh_schema_name()
     monkeypatch.setenv("COORDINATION_SCHEMA", restored_schema)
     monkeypatch.setenv("COORDINATION_DATA_DIR", str(tmp_path / "restored"))
     try:

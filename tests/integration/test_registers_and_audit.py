@@ -30,8 +30,10 @@ def test_the_chain_reads_from_meeting_to_verification_and_back(runtime, conn, cl
                                  deadline=date(2026, 6, 30)).result["id"]
     ledger.acknowledge(FINANCE, task_id)
     ledger.acknowledge(EDUCATION, task_id)
-    ledger.report_progress(EDUCATION, task_id, percent=50, text="数据", evidence=[{"name": "a.xlsx", "sha256": "a" * 64}])
-    ledger.request_completion(FINANCE, task_id, summary="完成", evidence=[{"name": "b.pdf", "sha256": "b" * 64}])
+    a = ledger.store_file(EDUCATION, name="a.xlsx", content=b"data")
+    b = ledger.store_file(FINANCE, name="b.pdf", content=b"%PDF-1.4 report")
+    ledger.report_progress(EDUCATION, task_id, percent=50, text="数据", evidence=[{"name": "a.xlsx", "sha256": a["sha256"]}])
+    ledger.request_completion(FINANCE, task_id, summary="完成", evidence=[{"name": "b.pdf", "sha256": b["sha256"]}])
     ledger.decide_completion(OFFICE, task_id, accepted=True, comment="核验通过")
     sync(runtime, conn)
 

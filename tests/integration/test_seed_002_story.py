@@ -60,8 +60,9 @@ def test_plenary_to_verified_completion(ledger, clock):
     ledger.acknowledge(FINANCE, task_id)
     ledger.acknowledge(EDUCATION, task_id)
     clock.set(shanghai("2026-04-10T09:00:00"))
+    sheet = ledger.store_file(FINANCE, name="测算表.xlsx", content="保障标准测算".encode())
     ledger.report_progress(FINANCE, task_id, percent=50, text="完成测算",
-                           evidence=[{"name": "测算表.xlsx", "sha256": "ab" * 32}])
+                           evidence=[{"name": sheet["name"], "sha256": sheet["sha256"]}])
     ledger.report_progress(EDUCATION, task_id, percent=50, text="提供学校设施开放数据")
 
     # A supervisor urges; the lead asks for more time and the office approves (延期).
@@ -72,7 +73,9 @@ def test_plenary_to_verified_completion(ledger, clock):
 
     # The lead requests completion after the original deadline, within the extension; the office verifies.
     clock.set(shanghai("2026-07-15T09:00:00"))
-    ledger.request_completion(FINANCE, task_id, summary="标准已印发", evidence=[{"name": "标准.pdf", "sha256": "cd" * 32}])
+    standard = ledger.store_file(FINANCE, name="标准.pdf", content=b"%PDF-1.4 standard", content_type="application/pdf")
+    ledger.request_completion(FINANCE, task_id, summary="标准已印发",
+                              evidence=[{"name": standard["name"], "sha256": standard["sha256"]}])
     clock.set(shanghai("2026-07-16T09:00:00"))
     ledger.decide_completion(OFFICE, task_id, accepted=True, comment="材料齐全,同意办结")
     ledger.comment(SUPERVISOR, task_id, text="按期完成,予以肯定")

@@ -21,7 +21,8 @@ def test_a_clock_start_shifts_real_time_by_one_fixed_offset():
 
 
 def test_child_processes_share_the_parents_offset_to_the_millisecond(monkeypatch):
-    monkeypatch.delenv(OFFSET_VARIABLE, raising=False)
+    monkeypatch.setenv(OFFSET_VARIABLE, "")  # recorded, so export_offset's value is undone after the test
+    monkeypatch.delenv(OFFSET_VARIABLE)
     parent = SystemClock.from_settings(Settings.from_env({"COORDINATION_CLOCK_START": "2026-03-02T09:00:00+08:00"}))
     parent.export_offset()
     child_env = {"COORDINATION_CLOCK_START": "2030-01-01T00:00:00+08:00", OFFSET_VARIABLE: os.environ[OFFSET_VARIABLE]}
@@ -37,11 +38,17 @@ def test_without_settings_the_clock_is_real_time():
 @pytest.mark.parametrize(
     ("name", "value"),
     [("COORDINATION_CLOCK_START", "yesterday"), ("COORDINATION_CLOCK_START", "2026-03-02T09:00:00"),
-     ("COORDINATION_SCHEMA", "Robert'); DROP"), ("COORDINATION_CLOCK_OFFSET_MS", "soon")],
+     ("COORDINATION_SCHEMA", "Robert'); DROP"), ("COORDINATION_CLOCK_OFFSET_MS", "soon"),
+     ("COORDINATION_UPLOAD_LIMIT_MB", "lots"), ("COORDINATION_UPLOAD_LIMIT_MB", "0")],
 )
 def test_malformed_settings_are_refused_with_the_variable_named(name, value):
     with pytest.raises(ConfigurationError, match=name):
         Settings.from_env({name: value})
+
+
+def test_the_upload_limit_is_50_mib_unless_set():
+    assert Settings.from_env({}).upload_limit_bytes == 50 * 1024 * 1024
+    assert Settings.from_env({"COORDINATION_UPLOAD_LIMIT_MB": "5"}).upload_limit_bytes == 5 * 1024 * 1024
 
 
 def test_the_manual_clock_never_goes_back():
