@@ -8,6 +8,7 @@ import pytest
 
 from projections import queries
 from projections.worker import all_views, rebuild
+from tests.integration.tables import differences, view_tables
 from tests.conftest import EDUCATION, FINANCE, HOUSING, OFFICE, SUPERVISOR
 from projections.eventlog import EventLog
 
@@ -97,11 +98,11 @@ def test_every_view_after_the_demo_equals_a_rebuild_from_scratch(runtime, views,
     clock.set(shanghai("2026-11-22T09:00:00"))
     load_demo(runtime.ledger)
     conn = views()
-    tables = [t for view in all_views(runtime.ledger) for t in view.tables]
-    before = {t: conn.execute(f"SELECT * FROM {t} ORDER BY 1, 2").fetchall() for t in tables}
+    before = view_tables(conn, runtime.ledger)
     for view in all_views(runtime.ledger):
         rebuild(runtime.ledger, runtime.url, runtime.schema, view)
-    assert {t: conn.execute(f"SELECT * FROM {t} ORDER BY 1, 2").fetchall() for t in tables} == before
+    diff = differences(before, view_tables(conn, runtime.ledger))
+    assert not diff, diff
     task_events = sum(1 for e in EventLog(runtime.ledger).iter() if e.aggregate_type == "Task")
     assert len(before["task_versions"]) == task_events > 150
 
