@@ -74,8 +74,10 @@ def app(runtime):
     yield app
     stop.set()
     wake(app, runtime.ledger)
-    thread.join(timeout=10)
+    thread.join(timeout=30)
     app.extensions["pool"].close()
+    # A worker still running would write into the schema after it went back to the pool for the next test.
+    assert not thread.is_alive(), "the projection worker did not stop"
 
 
 def wake(app: Flask, ledger) -> None:
