@@ -6,7 +6,7 @@ from tests.browser.pages_list import USERS
 from tests.web.conftest import PASSWORD
 
 
-def sign_in(browser, base: str, username: str, viewport=(1366, 768), prepare=None):
+def sign_in(browser, base: str, username: str, viewport=(1366, 768), prepare=None, password: str = PASSWORD):
     """A new browser context signed in through the login page as `username`: (context, the page it landed on)."""
     context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]}, locale="zh-CN")
     if prepare:
@@ -14,7 +14,7 @@ def sign_in(browser, base: str, username: str, viewport=(1366, 768), prepare=Non
     page = context.new_page()
     page.goto(base + "/login")
     page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_label("密码").fill(password)
     page.get_by_role("button", name="登录").click()
     page.wait_for_load_state()
     return context, page

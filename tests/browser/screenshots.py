@@ -21,6 +21,7 @@ import urllib.request
 from pathlib import Path
 
 from tests.browser.pages_list import pages_for, resolve
+from tests.browser.roles import sign_in
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = "screenshots"
@@ -102,13 +103,7 @@ def shoot(base: str, out: Path, only: set[str]) -> list[Path]:
         browser = playwright.chromium.launch(executable_path=chromium, args=["--no-sandbox", "--lang=zh-CN"])
         world = demo_world(base)
         for role, username in DEMO_USERS.items():
-            context = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 768})
-            page = context.new_page()
-            page.goto(base + "/login")
-            page.get_by_label("用户名").fill(username)
-            page.get_by_label("密码").fill(DEMO_PASSWORD)
-            page.get_by_role("button", name="登录").click()
-            page.wait_for_load_state()
+            context, page = sign_in(browser, base, username, password=DEMO_PASSWORD)
             for name, path in pages_for(role):
                 if only and name not in only:
                     continue
