@@ -16,14 +16,22 @@ from domain.errors import InvalidValue
 MIN_LENGTH = 10
 MIN_KINDS = 3
 _hasher = PasswordHasher()
-_DUMMY_HASH = _hasher.hash("timing-equaliser-not-a-password")
+_dummy_hash: str | None = None
+"""A hash to verify against when there is no account, made at the first such login rather than at import
+(every process that imports this module, each gunicorn worker and CLI call, paid a full argon2 hash)."""
 
 
 def use_hasher(hasher: PasswordHasher) -> None:
     """Swap the hasher (the test suite uses argon2's cheapest profile; production never calls this)."""
-    global _hasher, _DUMMY_HASH
-    _hasher = hasher
-    _DUMMY_HASH = hasher.hash("timing-equaliser-not-a-password")
+    global _hasher, _dummy_hash
+    _hasher, _dummy_hash = hasher, None
+
+
+def _dummy() -> str:
+    global _dummy_hash
+    if _dummy_hash is None:
+        _dummy_hash = _hasher.hash("timing-equaliser-not-a-password")
+    return _dummy_hash
 
 
 def check_rule(password: object, *, username: str = "", field: str = "password") -> str:
@@ -54,6 +62,6 @@ def hash_secret(secret: str) -> str:
 def verify_password(password_hash: str | None, password: str) -> bool:
     """True when `password` matches; spends the same time when there is no account to check against."""
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+        return _hasher.verify(password_hash or _dummy(), password) and password_hash is not None
     except (VerificationError, InvalidHashError):
         return False
