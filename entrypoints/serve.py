@@ -126,6 +126,10 @@ def serve(settings: Settings, *, host: str, port: int, workers: int | None, thre
     else:
         print("两步验证:已关闭(COORDINATION_REQUIRE_2FA=off,仅供演示;正式部署请开启)。")
     print("按 Ctrl-C 停止。", flush=True)
+    # The web processes are forks of this one: importing the app's modules here (not creating the app, which
+    # opens connections) spares each process, and each restart of one, its own imports.
+    import web  # noqa: F401
+
     supervisor = WorkerSupervisor([sys.executable, "-m", "entrypoints.cli", "worker"],
                                   {**os.environ, SUPERVISOR_VARIABLE: str(os.getpid())})
     supervisor.start()

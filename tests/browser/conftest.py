@@ -52,6 +52,7 @@ def signed_in(browser, server):
 
 @pytest.fixture(scope="session")
 def server(database_url, tmp_path_factory):
-    """One `coordination serve` for every browser test (starting one is the slow part)."""
-    with running_server(database_url, tmp_path_factory.mktemp("serve")) as http:
+    """One `coordination serve` for every browser test (starting one is the slow part), with one web process:
+    a browser asks one page at a time, and every process more imports and builds the app again."""
+    with running_server(database_url, tmp_path_factory.mktemp("serve"), workers=1) as http:
         yield http

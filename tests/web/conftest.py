@@ -203,8 +203,8 @@ def wait_until_up(http: Http, log_path: Path) -> None:
 
 
 @contextlib.contextmanager
-def running_server(database_url: str, directory: Path) -> Iterator[Http]:
-    """`coordination serve` (3 processes) on a free loopback port over a fresh schema with five users."""
+def running_server(database_url: str, directory: Path, workers: int = 3) -> Iterator[Http]:
+    """`coordination serve` (`workers` web processes) on a free loopback port over a fresh schema with five users."""
     schema = fresh_schema_name()
     settings = Settings(database_url=database_url, schema=schema, data_dir=directory, clock_start=None,
                         clock_offset_ms=None, secret_key="e2e", require_2fa=False)
@@ -219,7 +219,7 @@ def running_server(database_url: str, directory: Path) -> Iterator[Http]:
            "COORDINATION_CLOCK_START": "2026-03-02T09:00:00+08:00", "SECRET_KEY": "e2e", "COORDINATION_REQUIRE_2FA": "off"}
     env.pop("COORDINATION_CLOCK_OFFSET_MS", None)
     log = open(directory / "serve.log", "w")
-    proc = subprocess.Popen([sys.executable, "-m", "entrypoints.cli", "serve", "--port", str(port), "--workers", "3"],
+    proc = subprocess.Popen([sys.executable, "-m", "entrypoints.cli", "serve", "--port", str(port), "--workers", str(workers)],
                             env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     http = Http(f"http://127.0.0.1:{port}")
     http.process, http.log_path = proc, directory / "serve.log"
