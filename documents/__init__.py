@@ -6,6 +6,20 @@ This package imports `domain` only; it never computes a figure of its own.
 
 
 from functools import lru_cache
+from typing import Any
+
+
+def render(report: dict[str, Any], digest: str, fmt: str) -> bytes:
+    """The report as a document of `fmt` (docx, xlsx or pdf); each renderer's library is imported at its first use."""
+    if fmt == "docx":
+        from documents.docx_report import render as renderer
+    elif fmt == "xlsx":
+        from documents.xlsx_register import report_workbook as renderer
+    elif fmt == "pdf":
+        from documents.pdf_report import render as renderer
+    else:
+        raise ValueError(f"no document format {fmt!r}")
+    return renderer(report, digest)
 
 
 @lru_cache(maxsize=24)
@@ -14,11 +28,9 @@ def issued_document(content: str, fmt: str) -> bytes:
     rendering serves every request, bundle and backup of this process: a PDF takes seconds to subset its fonts."""
     import json
 
-    from documents import docx_report, pdf_report, xlsx_register
     from domain.reports import sha256
 
-    render = {"docx": docx_report.render, "xlsx": xlsx_register.report_workbook, "pdf": pdf_report.render}[fmt]
-    return render(json.loads(content), sha256(content))
+    return render(json.loads(content), sha256(content), fmt)
 
 
 def issued_files(content: str) -> dict[str, bytes]:

@@ -1,4 +1,5 @@
-"""Charts of the report's figures (matplotlib, no pyplot): by unit, by category, and the lights.
+"""Charts of the report's figures (matplotlib, no pyplot, imported at the first drawing): by unit, by category,
+and the lights.
 
 SVG for the report page, PNG for the Word and PDF documents. Output is deterministic: fixed hash salt,
 no date in the metadata, text drawn as paths from one explicit font file, so the same figures give the
@@ -11,15 +12,14 @@ import io
 import json
 import threading
 from collections import OrderedDict
-from typing import Any
-
-import matplotlib
-from matplotlib import font_manager
-from matplotlib.figure import Figure
+from typing import TYPE_CHECKING, Any
 
 from documents import fonts
 from documents.labels import LIGHT_COLOURS, LIGHT_NAMES, category_name, rate
 from domain.charter import UNITS_BY_CODE
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 COLOURS = {"lead": "#9E9E9E", "completed": "#1E88E5", "on_time": "#43A047", "assigned": "#9E9E9E",
            "overdue": "#E53935"}
@@ -28,6 +28,8 @@ TITLES = {"units": "各成员单位牵头事项办结情况", "categories": "各
 
 
 def _style() -> dict[str, Any]:
+    from matplotlib import font_manager
+
     face = fonts.face("sans")
     if face.family not in {f.name for f in font_manager.fontManager.ttflist}:
         font_manager.fontManager.addfont(str(face.path))
@@ -124,6 +126,9 @@ def render(report: dict[str, Any], name: str, fmt: str = "svg", dpi: int = 200) 
 
 
 def _draw(report: dict[str, Any], name: str, fmt: str, dpi: int) -> bytes:
+    import matplotlib
+    from matplotlib.figure import Figure
+
     draw, size = DRAW[name]
     with matplotlib.rc_context(_style()):
         fig = Figure(figsize=size, layout="constrained")

@@ -15,7 +15,7 @@ blp = Blueprint("documents", __name__, url_prefix="/api/v1", description="公文
 
 
 def _binary(*formats: str) -> dict:
-    content = {exports.FORMATS[f][1]: {"schema": {"type": "string", "format": "binary"}} for f in formats}
+    content = {exports.FORMATS[f]: {"schema": {"type": "string", "format": "binary"}} for f in formats}
     return {"responses": {"200": {"description": "the document, with a Chinese file name", "content": content}}}
 
 

@@ -1,5 +1,9 @@
 """Documents as HTTP answers: the supervision report (draft or issued) as DOCX/XLSX/PDF, and the task
-register as XLSX — shared by the API and the report page, so both hand out the same bytes."""
+register as XLSX — shared by the API and the report page, so both hand out the same bytes.
+
+The renderers (python-docx, openpyxl, fpdf2 and matplotlib behind them) are imported at a process's first
+document, not with the app: they took most of the time each web process spent starting.
+"""
 
 from __future__ import annotations
 
@@ -11,16 +15,15 @@ from urllib.parse import quote
 from flask import Response
 
 import documents
-from documents import docx_report, pdf_report, xlsx_register
 from documents.labels import file_name
 from domain.reports import Period, canonical, sha256
 from web import reporting
 from web.runtime import ledger, views
 
 FORMATS = {
-    "docx": (docx_report.render, "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
-    "xlsx": (xlsx_register.report_workbook, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-    "pdf": (pdf_report.render, "application/pdf"),
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "pdf": "application/pdf",
 }
 
 
@@ -33,7 +36,7 @@ def attachment(body: bytes, mimetype: str, name: str, fallback: str, headers: di
 
 def _send(report: dict[str, Any], digest: str, fmt: str, body: bytes) -> Response:
     draft = "" if "issued_at" in report else "-draft"
-    return attachment(body, FORMATS[fmt][1], file_name(report, fmt),
+    return attachment(body, FORMATS[fmt], file_name(report, fmt),
                        f"supervision-report-{report['period']}{draft}.{fmt}",
                        {"X-Report-SHA256": digest, "X-Log-Position": str(report["log_position"])})
 
@@ -43,7 +46,7 @@ def draft_document(period: str, fmt: str) -> Response:
     with views() as conn:
         report = reporting.draft_report(ledger(), conn, period)
     digest = sha256(canonical(report))
-    return _send(report, digest, fmt, FORMATS[fmt][0](report, digest))
+    return _send(report, digest, fmt, documents.render(report, digest, fmt))
 
 
 def issued_document(period: str, fmt: str) -> Response:
@@ -55,7 +58,9 @@ def issued_document(period: str, fmt: str) -> Response:
 
 def register_document(tasks: list[dict[str, Any]], filters: dict[str, Any], now: datetime) -> Response:
     """督办台账 as a workbook: the register as the caller may read it, as of `as_of` or now."""
+    from documents import xlsx_register
+
     as_of = filters.get("as_of") or now
     body = xlsx_register.register_workbook(tasks, as_of=as_of, log_position=ledger().position(), filters=filters)
     stamp = as_of.strftime("%Y%m%d")
-    return attachment(body, FORMATS["xlsx"][1], f"督办台账{stamp}.xlsx", f"task-register-{stamp}.xlsx")
+    return attachment(body, FORMATS["xlsx"], f"督办台账{stamp}.xlsx", f"task-register-{stamp}.xlsx")
