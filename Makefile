@@ -4,13 +4,18 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
+# Python keeps compiled modules (__pycache__) here even where the environment says not to (some images set
+# PYTHONDONTWRITEBYTECODE=1): without them every process of the suite and every web process compiled every
+# module it imported from source again, which took a third of the suite's CPU.
+unexport PYTHONDONTWRITEBYTECODE
+
 .PHONY: run test test-db fuzz bench faults faults-ci screenshots constraints clean
 
 # The venv is filled by uv (PyPI's `uv`, Astral's installer: 10 s here where pip took 30-40 s), from the pinned
 # versions in constraints.txt; pip does the same when uv cannot be had. New pins: `make constraints`.
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
-	($(BIN)/pip install --quiet uv && $(BIN)/uv pip install --quiet --python $(BIN)/python -c constraints.txt -e '.[dev]') \
+	($(BIN)/pip install --quiet uv && $(BIN)/uv pip install --quiet --compile-bytecode --python $(BIN)/python -c constraints.txt -e '.[dev]') \
 		|| $(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
 
