@@ -12,10 +12,11 @@ unexport PYTHONDONTWRITEBYTECODE
 .PHONY: run test test-db fuzz bench faults faults-ci screenshots constraints clean
 
 # The venv is filled by uv (PyPI's `uv`, Astral's installer: 10 s here where pip took 30-40 s), from the pinned
-# versions in constraints.txt; pip does the same when uv cannot be had. New pins: `make constraints`.
+# versions in constraints.txt; pip does the same when uv cannot be had. New pins: `make constraints`. Modules are
+# compiled at their first import (above), not all of them at install.
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
-	($(BIN)/pip install --quiet uv && $(BIN)/uv pip install --quiet --compile-bytecode --python $(BIN)/python -c constraints.txt -e '.[dev]') \
+	($(BIN)/pip install --quiet uv && $(BIN)/uv pip install --quiet --python $(BIN)/python -c constraints.txt -e '.[dev]') \
 		|| $(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
 
