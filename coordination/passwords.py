@@ -17,14 +17,20 @@ MIN_LENGTH = 10
 MIN_KINDS = 3
 _hasher = PasswordHasher()
 _dummy_hash: str | None = None
-"""A hash to verify against when there is no account, made at the first such login rather than at import
-(every process that imports this module, each gunicorn worker and CLI call, paid a full argon2 hash)."""
+"""A hash to verify against when there is no account: made by `prepare` when a web process starts, not at import
+(every process that imports this module, the projection worker and each CLI call too, paid a full argon2 hash)."""
 
 
 def use_hasher(hasher: PasswordHasher) -> None:
     """Swap the hasher (the test suite uses argon2's cheapest profile; production never calls this)."""
     global _hasher, _dummy_hash
     _hasher, _dummy_hash = hasher, None
+
+
+def prepare() -> None:
+    """Make the timing equaliser now (a web process calls this as it starts), so that the first login of an
+    unknown user does not take a hash longer than any other and tell that the user is unknown."""
+    _dummy()
 
 
 def _dummy() -> str:

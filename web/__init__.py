@@ -16,6 +16,7 @@ from flask_wtf.csrf import CSRFProtect
 from psycopg_pool import ConnectionPool
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from coordination import passwords
 from coordination.bootstrap import open_ledger
 from coordination.config import Settings
 from coordination.ledger import Ledger
@@ -54,6 +55,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if test_config:
         app.config.update(test_config)
     settings = app.config.get("SETTINGS") or Settings.from_env()
+    passwords.prepare()
     attach(app, settings, app.config.get("LEDGER"))
     app.json.ensure_ascii = False
     if settings.trusted_proxies > 0:  # behind N proxies: the client address from X-Forwarded-For, else ignored
