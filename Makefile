@@ -6,12 +6,12 @@ STAMP  := $(VENV)/.installed
 
 # Python keeps compiled modules (__pycache__) here even where the environment says not to (some images set
 # PYTHONDONTWRITEBYTECODE=1): without them every process of the suite and every web process compiled every
-# module it imported from source again, which took a third of the suite's CPU.
+# module it imported from source again (a warm `make test` used 316-320 cpu-s with that, 275 without).
 unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: run test test-db fuzz bench faults faults-ci screenshots constraints clean
 
-# The venv is filled by uv (PyPI's `uv`, Astral's installer: 10 s here where pip took 30-40 s), from the pinned
+# The venv is filled by uv (PyPI's `uv`, Astral's installer: about 8 s here where pip took 30-40 s), from the pinned
 # versions in constraints.txt; pip does the same when uv cannot be had. New pins: `make constraints`. Modules are
 # compiled at their first import (above), not all of them at install.
 $(STAMP): pyproject.toml constraints.txt
