@@ -19,6 +19,7 @@ MAY_IMPORT = {
     "web": {"web", "coordination", "projections", "documents", "domain", "ledger_proof"},
     "ledger_proof": set(),
 }
+OWN_CODE = sorted({*MAY_IMPORT, "entrypoints", "benchmarks", "faults"})  # all that is ours and not tests
 
 
 def imports_of(path: Path) -> set[str]:
@@ -49,7 +50,7 @@ def test_the_layer_check_sees_an_upward_import(tmp_path):
 
 def test_modules_stay_small_or_say_why():
     long = []
-    for package in MAY_IMPORT:
+    for package in OWN_CODE:
         for path in sorted((ROOT / package).rglob("*.py")):
             text = path.read_text(encoding="utf-8")
             docstring = ast.get_docstring(ast.parse(text)) or ""
