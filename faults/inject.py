@@ -95,7 +95,7 @@ class Injector:
                 action()
             except Exception as exc:  # noqa: BLE001 — report and carry on with the other faults
                 self.fault(action.__name__, f"FAILED: {type(exc).__name__}: {exc}")
-                if action is self.restart_database and self.pg.postmaster_pid() is None:
+                if action == self.restart_database and self.pg.postmaster_pid() is None:
                     self.pg.start()
                     self.pg_started_at = self.now()
         end = start + self.args.seconds
