@@ -17,6 +17,7 @@ class AuditIndex:
 
     name = "audit"
     tables = ("audit_events", "audit_task_units")
+    topics = None
 
     def __init__(self) -> None:
         self.task_units: dict[UUID, list[str]] = {}

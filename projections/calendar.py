@@ -12,13 +12,14 @@ from datetime import datetime
 import psycopg
 
 from domain.calendar import Schedule, WorkingCalendar, YearSchedule
-from projections.eventlog import LoggedEvent
+from projections.eventlog import LoggedEvent, topics_of
 from projections.storable import storable_text
 
 
 class CalendarVersions:
     name = "calendar"
     tables = ("calendar_versions",)
+    topics = topics_of(YearSchedule)
 
     def apply_batch(self, conn: psycopg.Connection, events: list[LoggedEvent]) -> None:
         rows = [(e.data["year"], e.position, e.at, storable_text(e.data["reference"]), e.data["holidays"],

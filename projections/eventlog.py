@@ -6,13 +6,15 @@ Secrets (password hashes) never leave here.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import Application
+from eventsourcing.domain import Aggregate
+from eventsourcing.utils import get_topic
 
 from domain.errors import InvalidValue
 
@@ -55,6 +57,21 @@ class EventLog:
         notifications = self.app.recorder.select_notifications(start=after + 1, limit=limit)
         return [logged(self.app.mapper.to_domain_event(n), n.id) for n in notifications]
 
+    def read_topics(self, after: int, limit: int, topics: Sequence[str]) -> tuple[list[LoggedEvent], int]:
+        """The next `limit` events after `after` whose topic is one of `topics`, and the log position read up to.
+
+        PostgreSQL skips the other events, so a view that needs a few kinds of event decodes only those. The
+        position read up to is the last event returned when the page is full, else the log's head as it was
+        before the read: events take their positions under the events table's lock and commit holding it,
+        so no event at or below that head can appear later.
+        """
+        head = self.position()
+        notifications = self.app.recorder.select_notifications(start=after + 1, limit=limit, stop=head,
+                                                               topics=list(topics))
+        events = [logged(self.app.mapper.to_domain_event(n), n.id) for n in notifications]
+        reached = events[-1].position if len(events) == limit else max(head, after)
+        return events, reached
+
     def iter(self, after: int = 0, batch: int = MAX_PAGE) -> Iterator[LoggedEvent]:
         """Every event after `after`, page by page."""
         while True:
@@ -67,6 +84,12 @@ class EventLog:
     def history(self, aggregate_id: UUID | str) -> list[LoggedEvent]:
         """Every event of one aggregate, oldest first."""
         return [logged(e, None) for e in self.app.events.get(UUID(str(aggregate_id)))]
+
+
+def topics_of(*aggregates: type[Aggregate]) -> tuple[str, ...]:
+    """The stored topic of every event class of these aggregates (a view that needs only their events)."""
+    return tuple(sorted(get_topic(value) for aggregate in aggregates for value in vars(aggregate).values()
+                        if isinstance(value, type) and issubclass(value, aggregate.Event)))
 
 
 def logged(domain_event: Any, position: int | None) -> LoggedEvent:

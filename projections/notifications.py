@@ -18,6 +18,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 import psycopg
 from eventsourcing.application import Application
+from eventsourcing.utils import get_topic
 from psycopg import sql
 from psycopg.rows import dict_row
 
@@ -25,7 +26,9 @@ from domain.charter import UNIT_CODES
 from domain.deadlines import YELLOW_WORKING_DAYS, local_date, working_days_left
 from domain.standing import OPEN_STATUSES, URGING_LABELS, urging_level
 from projections.calendar import calendar_at
-from projections.eventlog import LoggedEvent
+from domain.meetings import Meeting
+from domain.tasks import Task
+from projections.eventlog import LoggedEvent, topics_of
 from projections.replay import Replayer
 from projections.storable import storable_text
 
@@ -43,6 +46,9 @@ def notification_id(subject: str, kind: str, recipient: str) -> UUID:
 
 class Notifications:
     name = "notifications"
+    tables = ("notifications",)
+    topics = (*topics_of(Task), get_topic(Meeting.MinutesIssued))
+
     def carry_over(self, conn: psycopg.Connection, fresh: str, live: str) -> None:
         """What a rebuild keeps from the live table: the deadline checks' notifications (they come from
         time, not from the log) and which notifications were already put in the outbox."""
@@ -51,7 +57,6 @@ class Notifications:
                      .format(fresh_table, live_table))
         conn.execute(sql.SQL("UPDATE {} AS f SET enqueued = l.enqueued FROM {} AS l WHERE l.id = f.id")
                      .format(fresh_table, live_table))
-    tables = ("notifications",)
 
     def __init__(self, ledger: Application):
         self.replayer = Replayer(ledger)

@@ -13,7 +13,8 @@ from psycopg.types.json import Jsonb
 
 from eventsourcing.application import Application
 
-from projections.eventlog import LoggedEvent
+from domain.meetings import Meeting, Resolution
+from projections.eventlog import LoggedEvent, topics_of
 from projections.queries import states_at
 from projections.replay import Replayer
 from projections.storable import storable
@@ -23,6 +24,7 @@ from projections.tracking import plain
 class Registers:
     name = "registers"
     tables = ("meetings", "resolutions", "meeting_versions")
+    topics = topics_of(Meeting, Resolution)
 
     def __init__(self, ledger: Application):
         self.replayer = Replayer(ledger)

@@ -15,7 +15,7 @@ import psycopg
 from eventsourcing.application import Application
 
 from domain.tasks import Task
-from projections.eventlog import LoggedEvent
+from projections.eventlog import LoggedEvent, topics_of
 from projections.replay import Replayer
 from projections.storable import storable_text
 from projections.tracking import plain, to_json
@@ -38,6 +38,7 @@ UPSERT_NOW = (
 
 class TaskHistory:
     name = "task_history"
+    topics = topics_of(Task)
     tables = ("task_versions", "tasks_now")
 
     def __init__(self, ledger: Application):

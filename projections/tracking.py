@@ -35,6 +35,8 @@ UNREACHABLE = (psycopg.OperationalError, psycopg.InterfaceError, psycopg.errors.
 class View(Protocol):
     name: str
     tables: tuple[str, ...]
+    topics: tuple[str, ...] | None
+    """The topics of the events the view needs (None: every event); PostgreSQL skips the others."""
 
     def apply_batch(self, conn: psycopg.Connection, events: list[LoggedEvent]) -> None:
         """Write what these events (consecutive, in log order) change; every event must be handled."""
@@ -42,21 +44,23 @@ class View(Protocol):
 
 def catch_up(ledger: Application, conn: psycopg.Connection, view: View, *, limit: int | None = None,
              batch_size: int = BATCH, progress: Callable[[int], None] | None = None) -> int:
-    """Apply the events after the view's position, one committed batch at a time. Returns how many.
+    """Apply the events after the view's position, one committed batch at a time.
 
-    `conn` must be in autocommit mode, so that each batch's `transaction()` is a real, committed
-    transaction rather than a savepoint inside an implicit one.
+    Returns how far the view advanced along the log, in positions: the events it applied and, for a view
+    that names its topics, those it passed over. `limit` bounds the events applied. `conn` must be in
+    autocommit mode, so that each batch's `transaction()` is a real, committed transaction rather than a
+    savepoint inside an implicit one.
     """
     if not conn.autocommit:
         raise ValueError("catch_up needs an autocommit connection")
-    applied = 0
+    applied = advanced = 0
     suspect = False
     while limit is None or applied < limit:
         batch = batch_size if limit is None else min(batch_size, limit - applied)
         if suspect:
             batch = 1  # after a failed batch, go event by event to name the position that fails
         try:
-            events = _apply_batch(ledger, conn, view, batch)
+            events, moved, done = _apply_batch(ledger, conn, view, batch)
         except BaseException as exc:
             discard = getattr(view, "discard", None)
             if discard is not None:
@@ -66,22 +70,32 @@ def catch_up(ledger: Application, conn: psycopg.Connection, view: View, *, limit
                 continue
             raise
         applied += len(events)
-        if progress is not None and events:
-            progress(len(events))
-        if len(events) < batch:
+        advanced += moved
+        if progress is not None and moved:
+            progress(moved)
+        if done:
             break
-    return applied
+    return advanced
 
 
-def _apply_batch(ledger: Application, conn: psycopg.Connection, view: View, batch: int) -> list[LoggedEvent]:
-    """One transaction: lock the view's position, apply the next events, advance the position."""
+def _apply_batch(ledger: Application, conn: psycopg.Connection, view: View,
+                 batch: int) -> tuple[list[LoggedEvent], int, bool]:
+    """One transaction: lock the view's position, apply the next events, advance the position.
+
+    Returns the events applied, how many positions the view advanced, and whether it reached the log's head.
+    """
+    topics = getattr(view, "topics", None)
     with conn.transaction():
         conn.execute("INSERT INTO projection_tracking (name) VALUES (%s) ON CONFLICT DO NOTHING", (view.name,))
         (position,) = conn.execute(
             "SELECT position FROM projection_tracking WHERE name = %s FOR UPDATE", (view.name,)
         ).fetchone()
         try:
-            events = EventLog(ledger).read(after=position, limit=batch)
+            if topics is None:
+                events = EventLog(ledger).read(after=position, limit=batch)
+                reached = events[-1].position if events else position
+            else:
+                events, reached = EventLog(ledger).read_topics(position, batch, topics)
             if events:
                 view.apply_batch(conn, events)
         except UNREACHABLE:
@@ -89,15 +103,15 @@ def _apply_batch(ledger: Application, conn: psycopg.Connection, view: View, batc
         except Exception as exc:
             failing = None
             if batch == 1:
-                found = ledger.recorder.select_notifications(start=position + 1, limit=1)
+                found = ledger.recorder.select_notifications(start=position + 1, limit=1, topics=list(topics or ()))
                 failing = found[0].id if found else None
             raise ViewStalled(view.name, position, failing, exc) from exc
-        if events:
+        if reached > position:
             conn.execute(
                 "UPDATE projection_tracking SET position = %s, updated_at = now() WHERE name = %s",
-                (events[-1].position, view.name),
+                (reached, view.name),
             )
-    return events
+    return events, max(reached - position, 0), len(events) < batch
 
 
 class ViewStalled(Exception):

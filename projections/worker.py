@@ -96,10 +96,14 @@ class ProjectionWorker:
         head = EventLog(self.ledger).position()
         # The chain first: it reads raw rows, so a damaged event never stops it, and the sooner a row is
         # chained the shorter the window in which it can be changed unseen.
-        self.chain.catch_up(conn, batch_size=self.batch_size)
+        positions = dict(conn.execute("SELECT name, position FROM projection_tracking").fetchall())
+        if positions.get(self.chain.name, -1) < head:
+            self.chain.catch_up(conn, batch_size=self.batch_size)
         for view in self.views:
             if self.retry_at.get(view.name, 0) > time.monotonic():
                 continue
+            if positions.get(view.name, -1) >= head and view.name not in self.retry_at:
+                continue  # at the head already: no transaction, no lock
             try:
                 applied = catch_up(self.ledger, conn, view, batch_size=self.batch_size)
             except ViewStalled as stalled:

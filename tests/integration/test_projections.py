@@ -223,3 +223,47 @@ def test_a_reader_waits_for_its_own_write_and_gives_up_after_a_bound(runtime):
         finally:
             stop.set()
             thread.join(timeout=10)
+
+
+def test_a_view_that_names_its_topics_passes_over_other_events_and_still_reaches_the_head(runtime, monkeypatch):
+    """The registers view needs meetings and resolutions only: task events are skipped by PostgreSQL, never decoded."""
+    from projections.eventlog import EventLog
+    from projections.registers import Registers
+
+    ledger = runtime.ledger
+    with connect(runtime.url, schema=runtime.schema, autocommit=True) as conn:
+        catch_up(ledger, conn, Registers(ledger))
+        start = ledger.position()
+        for _ in range(3):
+            some_history(ledger)
+        decoded = []
+        to_domain_event = ledger.mapper.to_domain_event
+        monkeypatch.setattr(ledger.mapper, "to_domain_event", lambda n: decoded.append(n.topic) or to_domain_event(n))
+        assert catch_up(ledger, conn, Registers(ledger), batch_size=2) == ledger.position() - start
+        assert position_of(conn, "registers") == ledger.position(), "at the head: a reader never waits for it"
+        assert decoded == [], "no task event was decoded for the registers"
+        events, reached = EventLog(ledger).read_topics(0, 1000, Registers.topics)
+        assert reached == ledger.position()
+        assert {e.aggregate_type for e in events} <= {"Meeting", "Resolution"}
+
+
+def test_every_stored_event_of_a_named_aggregate_has_a_topic_its_views_ask_for(runtime, clock):
+    """A renamed or new event class must not be skipped silently by a view that names its topics."""
+    from entrypoints.demo import load_demo
+    from projections.worker import all_views
+    from datetime import datetime
+
+    clock.set(datetime.fromisoformat("2026-11-22T09:00:00+08:00"))
+    load_demo(runtime.ledger)
+    for reason in ("国务院公布2027年节假日安排", "国务院调整2027年节假日安排"):  # recorded, then revised
+        runtime.ledger.record_calendar(OFFICE, 2027, holidays=[date(2027, 1, 1)], workdays=[],
+                                       reference="国办发明电〔2026〕X号", reason=reason)
+    views = {view.name: view for view in all_views(runtime.ledger)}
+    wanted = {"Task": views["task_history"].topics, "Meeting": views["registers"].topics,
+              "Resolution": views["registers"].topics, "YearSchedule": views["calendar"].topics}
+    with connect(runtime.url, schema=runtime.schema, autocommit=True) as conn:
+        stored = conn.execute("SELECT DISTINCT topic FROM ledger_events").fetchall()
+    kinds = {topic: topic.rsplit(":", 1)[1].split(".")[0] for (topic,) in stored}
+    assert {"Task", "Meeting", "Resolution", "YearSchedule"} <= set(kinds.values())
+    missing = [topic for topic, kind in kinds.items() if kind in wanted and topic not in wanted[kind]]
+    assert missing == []
