@@ -55,9 +55,18 @@ def calendar_complete_at(conn: psycopg.Connection, at: datetime, position: int,
 
 def calendar_at(conn: psycopg.Connection, at: datetime | None) -> WorkingCalendar:
     """The working-day calendar as known at instant `at` (None: as known now)."""
-    rows = conn.execute(
+    return known_calendar(ask_calendar(conn, at))
+
+
+def ask_calendar(conn: psycopg.Connection, at: datetime | None) -> psycopg.Cursor:
+    """Send the query of `calendar_at` without waiting: inside `conn.pipeline()` its answer comes back
+    with the next statement's, in the same round trip. `known_calendar` reads it."""
+    return conn.execute(
         "SELECT DISTINCT ON (year) year, reference, holidays, workdays FROM calendar_versions"
         " WHERE %s::timestamptz IS NULL OR valid_from <= %s ORDER BY year, valid_from DESC, position DESC",
-        (at, at)).fetchall()
+        (at, at), prepare=True)
+
+
+def known_calendar(asked: psycopg.Cursor) -> WorkingCalendar:
     return WorkingCalendar.of([Schedule(year, frozenset(holidays), frozenset(workdays), reference)
-                               for year, reference, holidays, workdays in rows])
+                               for year, reference, holidays, workdays in asked.fetchall()])

@@ -19,7 +19,7 @@ from domain.roster import MemberUnit
 from domain.deadlines import SHANGHAI
 from domain.topics import ACCEPTED, CONCLUDED, DECLINED, ON_AGENDA, PROPOSED
 from domain.standing import OPEN_STATUSES, STATUSES, URGING_LABELS, Standing, urging_level
-from projections.calendar import calendar_at
+from projections.calendar import ask_calendar, known_calendar
 
 def states_at(conn: psycopg.Connection, as_of: datetime | None, *, upto: int | None = None,
               where: str = "TRUE", params: tuple[Any, ...] = (), select: str = "*",
@@ -146,8 +146,10 @@ def tasks(conn: psycopg.Connection, now: datetime, *, as_of: datetime | None = N
         clauses.append("category = %s")
         params.append(category)
     at = as_of or now
-    rows = states_at(conn, as_of, where=" AND ".join(clauses), params=tuple(params))
-    calendar = calendar_at(conn, as_of)
+    with conn.pipeline():  # the calendar and the tasks in one round trip
+        asked = ask_calendar(conn, as_of)
+        rows = states_at(conn, as_of, where=" AND ".join(clauses), params=tuple(params))
+        calendar = known_calendar(asked)
     found = [task_summary(r, at, unit, calendar) for r in rows]
     if overdue is not None:
         found = [t for t in found if t["overdue"] == overdue]
@@ -164,9 +166,11 @@ BOARD_ORDER = "effective_deadline, title COLLATE \"C\", task_id"
 def board(conn: psycopg.Connection, unit: str, now: datetime, as_of: datetime | None = None) -> dict[str, Any]:
     """A unit's board (部门看板): its tasks as lead or co-unit, with counts by status and overdue."""
     at = as_of or now
-    rows = states_at(conn, as_of, select=BOARD_COLUMNS, where="lead_unit = %s OR co_units @> ARRAY[%s]::text[]",
-                     params=(unit, unit), order_by=BOARD_ORDER)
-    calendar = calendar_at(conn, as_of)
+    with conn.pipeline():  # the calendar and the tasks in one round trip
+        asked = ask_calendar(conn, as_of)
+        rows = states_at(conn, as_of, select=BOARD_COLUMNS, where="lead_unit = %s OR co_units @> ARRAY[%s]::text[]",
+                         params=(unit, unit), order_by=BOARD_ORDER)
+        calendar = known_calendar(asked)
     counts = {status: 0 for status in STATUSES}
     counts["overdue"] = 0
     tasks_out = []
@@ -192,13 +196,17 @@ def dashboard(conn: psycopg.Connection, now: datetime, as_of: datetime | None = 
     by_status = {status: 0 for status in STATUSES}
     by_unit = {code: {"unit": code, "open": 0, "green": 0, "yellow": 0, "red": 0, "overdue": 0, "urged": 0,
                       "by_status": {status: 0 for status in STATUSES}} for code in UNIT_CODES}
-    for counted in states_at(conn, as_of, select="lead_unit, status, count(*) AS n", group_by="lead_unit, status"):
+    with conn.pipeline():  # the calendar's query travels with the counts
+        asked = ask_calendar(conn, as_of)
+        counts = states_at(conn, as_of, select="lead_unit, status, count(*) AS n", group_by="lead_unit, status")
+        open_tasks = states_at(conn, as_of, select=BOARD_COLUMNS + ", pending_extension", where="status = ANY(%s)",
+                               params=(list(OPEN_STATUSES),))
+        calendar = known_calendar(asked)
+    for counted in counts:
         by_status[counted["status"]] += counted["n"]
         by_unit[counted["lead_unit"]]["by_status"][counted["status"]] = counted["n"]
     rows = []
-    calendar = calendar_at(conn, as_of)
-    for r in states_at(conn, as_of, select=BOARD_COLUMNS + ", pending_extension", where="status = ANY(%s)",
-                       params=(list(OPEN_STATUSES),)):
+    for r in open_tasks:
         judged = standing(r)
         rows.append({"id": str(r["task_id"]), "title": r["title"], "lead_unit": r["lead_unit"],
                      "status": r["status"], "pending_extension": r["pending_extension"],
