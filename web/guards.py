@@ -57,9 +57,16 @@ def declared_query(view: Any, method: str) -> set[str] | None:
     return declared
 
 
+_declared: dict[tuple[str, str], set[str] | None] = {}
+"""Per process: the query parameters of each endpoint and method (fixed once the routes are built)."""
+
+
 def check_query() -> None:
-    view = current_app.view_functions.get(request.endpoint or "")
-    declared = declared_query(view, request.method) if view else None
+    key = (request.endpoint or "", request.method)
+    if key not in _declared:
+        view = current_app.view_functions.get(key[0])
+        _declared[key] = declared_query(view, request.method) if view else None
+    declared = _declared[key]
     if declared is None:
         return
     unknown = sorted(set(request.args) - declared)
