@@ -8,6 +8,7 @@ states valid at an instant.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import psycopg
@@ -78,16 +79,17 @@ class TaskHistory:
         self.replayer.discard()
 
 
-def state_of(task: Task) -> dict[str, Any]:
-    """A task's state with the views' column names; JSON columns as plain JSON values."""
+def state_of(task: Task, json_value: Callable[[Any], Any] = plain) -> dict[str, Any]:
+    """A task's state with the views' column names; JSON columns made by `json_value` (plain JSON values,
+    or JSON text for COPY)."""
     pending = task.pending_extension
     completion = task.completion or {}
     return {
         "task_id": task.id, "version": task.version, "title": storable_text(task.title), "category": task.category,
-        "source": plain(task.source), "status": task.status, "lead_unit": task.lead_unit,
+        "source": json_value(task.source), "status": task.status, "lead_unit": task.lead_unit,
         "co_units": list(task.co_units), "acknowledged": sorted(task.acknowledged), "deadline": task.deadline,
         "effective_deadline": task.effective_deadline, "percent": task.percent,
-        "milestones": plain(task.milestones), "feedback_every": task.feedback_every,
+        "milestones": json_value(task.milestones), "feedback_every": task.feedback_every,
         "feedback_since": task.standing.feedback_since, "assigned_at": task.assigned_at,
         "pending_extension": pending["request"] if pending else None,
         "completion_requested_at": completion.get("requested_at"), "completion_on_time": completion.get("on_time"),
@@ -97,7 +99,6 @@ def state_of(task: Task) -> dict[str, Any]:
 
 def row(task: Task, event: LoggedEvent) -> list[Any]:
     """The task_versions row of the state `event` left the task in (valid until its next event)."""
-    values = {**state_of(task), "position": event.position, "valid_from": event.at, "valid_to": None,
-              "event_type": event.type, "ended_by": None,
-              "source": to_json(task.source), "milestones": to_json(task.milestones)}
+    values = {**state_of(task, to_json), "position": event.position, "valid_from": event.at, "valid_to": None,
+              "event_type": event.type, "ended_by": None}
     return [values[column] for column in COLUMNS]
