@@ -105,6 +105,16 @@ def run(command: Callable[..., Any], *args, **kwargs) -> Any:
         raise FormInvalid({field: [chinese(m) for m in ms] for field, ms in refused.errors.items()}) from None
 
 
+def submit(schema: ma.Schema, command: Callable[..., Any], *args, skip: tuple[str, ...] = ()) -> dict[str, list[str]]:
+    """Read the submitted form through `schema` and run `command(*args, **form)`: what was refused, by field,
+    or {} when the command was done (the page then redirects)."""
+    try:
+        run(command, *args, **read(schema, skip=skip))
+    except FormInvalid as invalid:
+        return invalid.errors
+    return {}
+
+
 def flatten(messages: Any, prefix: str = "") -> dict[str, list[str]]:
     """marshmallow's nested messages as {"field.0.sub": [Chinese]}; "_schema" becomes "_form"."""
     out: dict[str, list[str]] = {}

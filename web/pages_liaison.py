@@ -53,11 +53,9 @@ def _change(which: str):
 
     def view():
         _liaison_only()
-        try:
-            body = forms.read(schemas.Person())
-            forms.run(getattr(ledger(), use_case), g.actor, g.actor.unit, **body)
-        except forms.FormInvalid as invalid:
-            return render_unit(failed=which, errors=invalid.errors, status=422)
+        errors = forms.submit(schemas.Person(), getattr(ledger(), use_case), g.actor, g.actor.unit)
+        if errors:
+            return render_unit(failed=which, errors=errors, status=422)
         flash(done)
         return redirect(url_for(".my_unit"))
 
@@ -77,12 +75,8 @@ def propose_topic():
     _liaison_only()
     errors: dict = {}
     if request.method == "POST":
-        try:
-            body = forms.read(schemas.ProposeTopic(), skip=("proposed_by",))
-            forms.run(ledger().propose_topic, g.actor, **body)
-        except forms.FormInvalid as invalid:
-            errors = invalid.errors
-        else:
+        errors = forms.submit(schemas.ProposeTopic(), ledger().propose_topic, g.actor, skip=("proposed_by",))
+        if not errors:
             flash("议题已提交,等待协调组办公室研究。")
             return redirect(url_for(".propose_topic"))
     return render_template("propose_topic.html", errors=errors), 422 if errors else 200

@@ -172,12 +172,8 @@ def correction(meeting_id: str):
     current = ledger().meeting(meeting_id)
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
-        try:
-            body = forms.read(schemas.Correction())
-            forms.run(ledger().correct_minutes, g.actor, meeting_id, **body)
-        except forms.FormInvalid as invalid:
-            errors = invalid.errors
-        else:
+        errors = forms.submit(schemas.Correction(), ledger().correct_minutes, g.actor, meeting_id)
+        if not errors:
             return redirect(url_for("meetings_pages.meeting", meeting_id=meeting_id, _anchor="corrections"))
     return _page("correction.html", errors, meeting=current, meeting_id=meeting_id)
 

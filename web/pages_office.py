@@ -93,12 +93,8 @@ def change_person(code: str, which: str):
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
         command = ledger().change_member if which == "member" else ledger().change_liaison
-        try:
-            body = forms.read(schemas.Person())
-            forms.run(command, g.actor, code, **body)
-        except forms.FormInvalid as invalid:
-            errors = invalid.errors
-        else:
+        errors = forms.submit(schemas.Person(), command, g.actor, code)
+        if not errors:
             return redirect(url_for("office_pages.unit", code=code))
     return render_template("office/change_person.html", unit=UNITS_BY_CODE[code], which=which, current=current,
                            label=PERSON_NAMES[which], errors=errors), 422 if errors else 200
@@ -130,12 +126,8 @@ def propose_topic():
     require_role(g.actor, "office")
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
-        try:
-            body = forms.read(schemas.ProposeTopic())
-            forms.run(ledger().propose_topic, g.actor, **body)
-        except forms.FormInvalid as invalid:
-            errors = invalid.errors
-        else:
+        errors = forms.submit(schemas.ProposeTopic(), ledger().propose_topic, g.actor)
+        if not errors:
             return redirect(url_for("office_pages.topics"))
     return render_template("office/propose_topic.html", errors=errors, units=unit_options()), 422 if errors else 200
 
@@ -157,12 +149,8 @@ def decline_topic(topic_id: str):
     topic = ledger().topic(topic_id)  # 404 for an unknown id
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
-        try:
-            body = forms.read(schemas.DeclineTopic())
-            forms.run(ledger().decline_topic, g.actor, topic_id, **body)
-        except forms.FormInvalid as invalid:
-            errors = invalid.errors
-        else:
+        errors = forms.submit(schemas.DeclineTopic(), ledger().decline_topic, g.actor, topic_id)
+        if not errors:
             return redirect(url_for("office_pages.topics", status="declined"))
     return render_template("office/decline_topic.html", topic=topic, units=UNITS_BY_CODE, errors=errors,
                            status_names=TOPIC_STATUS_NAMES), 422 if errors else 200
