@@ -172,10 +172,6 @@ class DemoHistory:
             ledger.register_user(ADMIN if user is not ADMIN else SYSTEM, username=user.username,
                                  password=DEMO_PASSWORD, unit=user.unit, roles=sorted(user.roles),
                                  display_name=display_name)
-        for code, name, title in [("finance", "陈立", "预算科科长"), ("education", "林晓", "体卫艺科科长"),
-                                  ("culture-tourism", "周敏", "公共服务科科长")]:
-            ledger.change_liaison(OFFICE, code, name=name, title=title, phone="0577-8800" + str(len(code)).zfill(4),
-                                  reason="年初报送联络员名单")
         declined = ledger.propose_topic(liaison("overseas-chinese"), title="设立海外侨胞文化驿站",
                                         background="侨联建议").result["id"]
         ledger.decline_topic(OFFICE, declined, reason="不属于本年度重点,转部门日常工作")
@@ -356,4 +352,10 @@ def load_demo(ledger: Ledger) -> int:
         DemoHistory(ledger, script_clock).write()
     finally:
         ledger.clock = service_clock
+    # The units were established by `coordination init`, at the service clock's time: their changes come after
+    # it, never in the story's past (an aggregate's instants never go back).
+    for code, name, title in [("finance", "陈立", "预算科科长"), ("education", "林晓", "体卫艺科科长"),
+                              ("culture-tourism", "周敏", "公共服务科科长")]:
+        ledger.change_liaison(OFFICE, code, name=name, title=title, phone="0577-8800" + str(len(code)).zfill(4),
+                              reason="报送联络员名单")
     return ledger.position()

@@ -85,5 +85,13 @@ def test_demo_on_an_empty_store_writes_a_believable_half_year(env, capsys):
         assert len({t.lead_unit for t in tasks}) >= 15
         roles = {role for e in EventLog(ledger).iter() if e.type == "User.Registered" for role in e.data["roles"]}
         assert roles == {"office", "liaison", "supervisor", "admin"}
+        last: dict = {}
+        backwards = []
+        for e in EventLog(ledger).iter():  # in log order, which is each aggregate's version order
+            if e.aggregate_id in last and e.at < last[e.aggregate_id]:
+                backwards.append(f"{e.type} of {e.aggregate_id} at {e.at.isoformat()}")
+            last[e.aggregate_id] = e.at
+        assert backwards == [], "no aggregate's story goes back in time (the units were established by init)"
+        assert types["MemberUnit.LiaisonChanged"] == 3
     finally:
         ledger.close()
