@@ -37,7 +37,14 @@ OFFICE_INBOX = "office"
 """The office's inbox (协调组办公室): pending decisions. Other inboxes are unit codes."""
 KINDS = ("assigned", "urged", "deadline_near", "overdue", "decision", "minutes_issued", "returned")
 INSERT = ("INSERT INTO notifications (id, recipient, at, kind, task_id, meeting_id, text, position)"
-          " VALUES (%s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (id) DO NOTHING")
+          " SELECT * FROM unnest(%s::uuid[], %s::text[], %s::timestamptz[], %s::text[], %s::uuid[], %s::uuid[],"
+          " %s::text[], %s::bigint[]) ON CONFLICT (id) DO NOTHING")
+
+
+def insert(conn: psycopg.Connection, rows: list[tuple[Any, ...]]) -> int:
+    """Insert notification rows (id, recipient, at, kind, task_id, meeting_id, text, position) in one statement,
+    each at most once; returns how many were new."""
+    return conn.execute(INSERT, [list(column) for column in zip(*rows)]).rowcount
 
 
 def notification_id(subject: str, kind: str, recipient: str) -> UUID:
@@ -70,8 +77,7 @@ class Notifications:
                 rows.append((notification_id(f"position:{event.position}", kind, recipient), recipient, event.at,
                              kind, task_id, meeting_id, storable_text(text), event.position))
         if rows:
-            with conn.cursor() as cur:
-                cur.executemany(INSERT, rows)
+            insert(conn, rows)
 
     def derive(self, event: LoggedEvent) -> list[tuple[str, str, str]]:
         """(recipient, kind, text) for each inbox this event reaches."""
@@ -143,10 +149,7 @@ def check_deadlines(conn: psycopg.Connection, now: datetime) -> int:
                          storable_text(text), None))
     if not rows:
         return 0
-    with conn.transaction(), conn.cursor() as cur:
-        before = cur.execute("SELECT count(*) FROM notifications").fetchone()[0]
-        cur.executemany(INSERT, rows)
-        return cur.execute("SELECT count(*) FROM notifications").fetchone()[0] - before
+    return insert(conn, rows)
 
 
 class DeadlineCheck:
