@@ -1,4 +1,4 @@
-"""Read queries over the views: tasks, boards, the dashboard, topics and the roster — now, or as of any past instant.
+"""Read queries over the task views: tasks, boards and the dashboard — now, or as of any past instant.
 
 Plain SQL returning plain data. "As of T" means the task states valid at T (valid_from ≤ T <
 valid_to), with lights and overdue days judged at T; `upto` (a log position) further limits the
@@ -15,9 +15,7 @@ from psycopg.rows import dict_row
 
 from domain.calendar import STATUTORY_CALENDAR, WorkingCalendar
 from domain.charter import UNIT_CODES
-from domain.roster import MemberUnit
 from domain.deadlines import SHANGHAI
-from domain.topics import ACCEPTED, CONCLUDED, DECLINED, ON_AGENDA, PROPOSED
 from domain.standing import OPEN_STATUSES, STATUSES, URGING_LABELS, Standing, urging_level
 from projections.calendar import ask_calendar, known_calendar
 
@@ -260,46 +258,3 @@ def recent_grants(conn: psycopg.Connection, at: datetime) -> list[dict[str, Any]
             grants.append({"position": row["position"], "at": row["at"].astimezone(SHANGHAI).isoformat(), "role": role,
                            "username": row["username"], "by": row["by"], "reason": data.get("reason", "")})
     return grants
-
-
-TOPIC_STATUS_AFTER = {"Topic.Proposed": PROPOSED, "Topic.Accepted": ACCEPTED, "Topic.Declined": DECLINED,
-                      "Topic.PlacedOnAgenda": ON_AGENDA, "Topic.Concluded": CONCLUDED}
-
-
-def topics(conn: psycopg.Connection, as_of: datetime | None = None) -> list[dict[str, Any]]:
-    """议题 (征集议题): every topic with its status, decline reason and meeting, now or as of an instant; newest first."""
-    found: dict[str, dict[str, Any]] = {}
-    for e in _audit_rows(conn, "aggregate_type = 'Topic'", (), as_of):
-        key = str(e["aggregate_id"])
-        if e["type"] == "Topic.Proposed":
-            found[key] = {"id": key, "title": e["data"]["title"], "background": e["data"].get("background", ""),
-                          "proposed_by": e["data"]["proposed_by"], "proposed_at": e["at"], "status": PROPOSED,
-                          "reason": None, "meeting_id": None}
-        elif key in found and e["type"] in TOPIC_STATUS_AFTER:
-            found[key]["status"] = TOPIC_STATUS_AFTER[e["type"]]
-            found[key]["reason"] = e["data"].get("reason", found[key]["reason"])
-            found[key]["meeting_id"] = e["data"].get("meeting_id", found[key]["meeting_id"])
-    return sorted(found.values(), key=lambda t: t["proposed_at"], reverse=True)
-
-
-def roster(conn: psycopg.Connection, as_of: datetime | None = None) -> dict[str, dict[str, Any]]:
-    """成员单位 (第四条): each unit's member and liaison, now or as of an instant, and every change with its reason."""
-    codes = {str(MemberUnit.create_id(code)): code for code in UNIT_CODES}
-    units = {code: {"member": None, "liaison": None, "changes": []} for code in UNIT_CODES}
-    for e in _audit_rows(conn, "type IN ('MemberUnit.MemberChanged', 'MemberUnit.LiaisonChanged')", (), as_of):
-        unit = units[codes[str(e["aggregate_id"])]]
-        which = "member" if e["type"] == "MemberUnit.MemberChanged" else "liaison"
-        unit["changes"].append({"at": e["at"], "which": which, "before": unit[which], "person": e["data"]["person"],
-                                "reason": e["data"]["reason"], "by": e["actor_username"]})
-        unit[which] = e["data"]["person"]
-    return units
-
-
-def _audit_rows(conn: psycopg.Connection, where: str, args: tuple[Any, ...],
-                as_of: datetime | None) -> list[dict[str, Any]]:
-    """Events of the audit index matching `where`, oldest first (up to `as_of`, if given)."""
-    if as_of is not None:
-        where, args = f"({where}) AND at <= %s", (*args, as_of)
-    with conn.cursor(row_factory=dict_row) as cur:
-        return cur.execute(f"SELECT position, at, type, aggregate_id, actor_username, data FROM audit_events"
-                           f" WHERE {where} ORDER BY position", args).fetchall()

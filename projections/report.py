@@ -21,7 +21,7 @@ from domain.deadlines import SHANGHAI
 from domain.reports import Period
 from domain.standing import OPEN_STATUSES, urging_level
 from domain.charter import UNIT_CODES
-from projections.queries import standing, states_at
+from projections.queries import standing
 from projections.tracking import common_position
 
 JUST_BEFORE = timedelta(microseconds=1)

@@ -14,7 +14,7 @@ from domain.charter import UNITS_BY_CODE
 from domain.deadlines import SHANGHAI
 from domain.meetings import MINUTES_ISSUED, SCHEDULED
 from domain.topics import ACCEPTED
-from projections import queries, registers
+from projections import group, registers
 from web import forms, meeting_forms, schemas
 from web.meeting_forms import ATTENDANCE_CHOICES
 from web.pages import STATUS_NAMES, as_of_argument, signed_in
@@ -57,7 +57,7 @@ def schedule():
     """安排会议 (office): kind, date, place, chair, and accepted topics for its agenda."""
     require_role(g.actor, "office")
     with views(up_to_date=True) as conn:
-        accepted = [t for t in queries.topics(conn) if t["status"] == ACCEPTED]
+        accepted = [t for t in group.topics(conn) if t["status"] == ACCEPTED]
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
         try:
@@ -80,7 +80,7 @@ def meeting(meeting_id: str):
     as_of = as_of_argument()
     with views(up_to_date=True) as conn:
         found = registers.meeting(conn, meeting_id, as_of=as_of)
-        topics = {t["id"]: t for t in queries.topics(conn, as_of)}
+        topics = {t["id"]: t for t in group.topics(conn, as_of)}
     if found is None:
         abort(404)
     return _page("meeting.html", meeting=found, topics=topics, as_of=as_of,

@@ -1,8 +1,8 @@
 """Pages of the coordination office (协调组办公室): 工作台, 成员单位 (the roster, its members and liaisons and every
 change with its reason, 第四条) and 议题 (征集议题: propose, accept, decline, put on a meeting's agenda).
 
-Reads go through projections/queries.py and registers.py; every change is the ledger's own use case, run through
-the form kit (web/forms.py), so a refusal shows beside its field and a double submit records once.
+Reads go through projections/queries.py, group.py and registers.py; every change is the ledger's own use case,
+run through the form kit (web/forms.py), so a refusal shows beside its field and a double submit records once.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from domain.charter import UNITS, UNITS_BY_CODE
 from domain.deadlines import SHANGHAI
 from domain.meetings import PLENARIES_PER_YEAR
 from domain.topics import ACCEPTED, DECLINED, PROPOSED
-from projections import queries, registers
+from projections import group, queries, registers
 from web import forms, schemas
 from web.pages import LIGHT_NAMES, STATUS_NAMES, as_of_argument, signed_in
 from web.runtime import ledger, views
@@ -47,7 +47,7 @@ def workbench():
     year = (as_of or now).astimezone(SHANGHAI).year
     with views(up_to_date=True) as conn:
         dashboard = queries.dashboard(conn, now, as_of=as_of)
-        pending_topics = [t for t in queries.topics(conn, as_of) if t["status"] in (PROPOSED, ACCEPTED)]
+        pending_topics = [t for t in group.topics(conn, as_of) if t["status"] in (PROPOSED, ACCEPTED)]
         plenaries = registers.plenaries_in_year(conn, year, as_of)
     return render_template("office/workbench.html", dashboard=dashboard, topics=pending_topics, as_of=as_of,
                            plenaries=plenaries, year=year, per_year=PLENARIES_PER_YEAR, units=UNITS_BY_CODE,
@@ -63,7 +63,7 @@ def roster():
         abort(403)
     as_of = as_of_argument()
     with views(up_to_date=True) as conn:
-        people = queries.roster(conn, as_of)
+        people = group.roster(conn, as_of)
     return render_template("office/roster.html", units=UNITS, people=people, as_of=as_of)
 
 
@@ -77,7 +77,7 @@ def unit(code: str):
         abort(404)
     as_of = as_of_argument()
     with views(up_to_date=True) as conn:
-        people = queries.roster(conn, as_of)[code]
+        people = group.roster(conn, as_of)[code]
     return render_template("office/unit.html", unit=UNITS_BY_CODE[code], people=people, as_of=as_of,
                            person_names=PERSON_NAMES, may_change=is_office(g.actor))
 
@@ -110,7 +110,7 @@ def topics():
         abort(404)
     as_of = as_of_argument()
     with views(up_to_date=True) as conn:
-        found = queries.topics(conn, as_of)
+        found = group.topics(conn, as_of)
         meetings = {m["id"]: m for m in registers.meetings(conn, as_of)}
     statuses = TOPIC_FILTERS[shown][1]
     listed = [t for t in found if statuses is None or t["status"] in statuses]
