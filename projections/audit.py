@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from datetime import datetime
 from uuid import UUID
 
@@ -12,6 +13,10 @@ from projections.storable import storable
 from projections.tracking import to_json
 
 
+TASK_UNITS_KEPT = 50_000
+"""Tasks whose units the audit view keeps in memory; older ones are read from audit_task_units when needed."""
+
+
 class AuditIndex:
     """Total: every event gets a row, whatever its type, so the position always advances."""
 
@@ -19,9 +24,10 @@ class AuditIndex:
     tables = ("audit_events", "audit_task_units")
     topics = None
 
-    def __init__(self) -> None:
-        self.task_units: dict[UUID, list[str]] = {}
-        """Each task's current units, mirrored from audit_task_units so that a batch needs no reads."""
+    def __init__(self, kept: int = TASK_UNITS_KEPT) -> None:
+        self.task_units: OrderedDict[UUID, list[str]] = OrderedDict()
+        """The current units of the tasks seen last, mirrored from audit_task_units so that a batch needs few reads."""
+        self.kept = kept
 
     def apply_batch(self, conn: psycopg.Connection, events: list[LoggedEvent]) -> None:
         rows = []
@@ -49,12 +55,20 @@ class AuditIndex:
         if event.aggregate_type == "Task":
             task_id = event.aggregate_id
             if "lead_unit" in event.data:
-                self.task_units[task_id] = sorted({event.data["lead_unit"], *event.data.get("co_units", [])})
-                assigned[task_id] = self.task_units[task_id]
-            elif task_id not in self.task_units:
+                assigned[task_id] = sorted({event.data["lead_unit"], *event.data.get("co_units", [])})
+                current = assigned[task_id]
+            elif task_id in assigned:  # set earlier in this batch, not written yet
+                current = assigned[task_id]
+            elif task_id in self.task_units:
+                current = self.task_units[task_id]
+            else:
                 row = conn.execute("SELECT units FROM audit_task_units WHERE task_id = %s", (task_id,)).fetchone()
-                self.task_units[task_id] = list(row[0]) if row else []
-            units |= set(self.task_units[task_id])
+                current = list(row[0]) if row else []
+            self.task_units[task_id] = current
+            self.task_units.move_to_end(task_id)
+            if len(self.task_units) > self.kept:  # bounded: a ten-year log holds over a million tasks
+                self.task_units.popitem(last=False)
+            units |= set(current)
         return {u for u in units if u}
 
 
