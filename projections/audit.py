@@ -13,8 +13,9 @@ from projections.storable import storable
 from projections.tracking import to_json
 
 
-TASK_UNITS_KEPT = 50_000
-"""Tasks whose units the audit view keeps in memory; older ones are read from audit_task_units when needed."""
+TASK_UNITS_KEPT = 200_000
+"""Tasks whose units the audit view keeps in memory (about 380 bytes each: at most ~75 MiB); the units of older
+ones are read from audit_task_units when an event of theirs comes."""
 
 
 class AuditIndex:
