@@ -24,10 +24,10 @@ from psycopg.rows import dict_row
 
 from domain.charter import UNIT_CODES
 from domain.deadlines import YELLOW_WORKING_DAYS, local_date, working_days_left
-from domain.standing import OPEN_STATUSES, URGING_LABELS, urging_level
-from projections.calendar import calendar_at
 from domain.meetings import Meeting
+from domain.standing import OPEN_STATUSES, URGING_LABELS, urging_level
 from domain.tasks import Task
+from projections.calendar import calendar_at
 from projections.eventlog import LoggedEvent, topics_of
 from projections.replay import Replayer
 from projections.storable import storable_text
