@@ -59,6 +59,15 @@ def states_at(conn: psycopg.Connection, as_of: datetime | None, *, upto: int | N
         return cur.execute(sql, args + params).fetchall()
 
 
+def states_with_calendar(conn: psycopg.Connection, as_of: datetime | None,
+                         **query: Any) -> tuple[list[dict[str, Any]], WorkingCalendar]:
+    """`states_at(conn, as_of, **query)` and the calendar known at `as_of`, in one round trip (a pipeline)."""
+    with conn.pipeline():
+        asked = ask_calendar(conn, as_of)
+        rows = states_at(conn, as_of, **query)
+        return rows, known_calendar(asked)
+
+
 def standing(row: dict[str, Any]) -> Standing:
     return Standing(status=row["status"], effective_deadline=row["effective_deadline"],
                     feedback_every=row["feedback_every"], feedback_since=row["feedback_since"],
@@ -144,10 +153,7 @@ def tasks(conn: psycopg.Connection, now: datetime, *, as_of: datetime | None = N
         clauses.append("category = %s")
         params.append(category)
     at = as_of or now
-    with conn.pipeline():  # the calendar and the tasks in one round trip
-        asked = ask_calendar(conn, as_of)
-        rows = states_at(conn, as_of, where=" AND ".join(clauses), params=tuple(params))
-        calendar = known_calendar(asked)
+    rows, calendar = states_with_calendar(conn, as_of, where=" AND ".join(clauses), params=tuple(params))
     found = [task_summary(r, at, unit, calendar) for r in rows]
     if overdue is not None:
         found = [t for t in found if t["overdue"] == overdue]
@@ -164,11 +170,8 @@ BOARD_ORDER = "effective_deadline, title COLLATE \"C\", task_id"
 def board(conn: psycopg.Connection, unit: str, now: datetime, as_of: datetime | None = None) -> dict[str, Any]:
     """A unit's board (部门看板): its tasks as lead or co-unit, with counts by status and overdue."""
     at = as_of or now
-    with conn.pipeline():  # the calendar and the tasks in one round trip
-        asked = ask_calendar(conn, as_of)
-        rows = states_at(conn, as_of, select=BOARD_COLUMNS, where="lead_unit = %s OR co_units @> ARRAY[%s]::text[]",
-                         params=(unit, unit), order_by=BOARD_ORDER)
-        calendar = known_calendar(asked)
+    rows, calendar = states_with_calendar(conn, as_of, select=BOARD_COLUMNS, order_by=BOARD_ORDER,
+                                          where="lead_unit = %s OR co_units @> ARRAY[%s]::text[]", params=(unit, unit))
     counts = {status: 0 for status in STATUSES}
     counts["overdue"] = 0
     tasks_out = []
@@ -194,12 +197,9 @@ def dashboard(conn: psycopg.Connection, now: datetime, as_of: datetime | None = 
     by_status = {status: 0 for status in STATUSES}
     by_unit = {code: {"unit": code, "open": 0, "green": 0, "yellow": 0, "red": 0, "overdue": 0, "urged": 0,
                       "by_status": {status: 0 for status in STATUSES}} for code in UNIT_CODES}
-    with conn.pipeline():  # the calendar's query travels with the counts
-        asked = ask_calendar(conn, as_of)
-        counts = states_at(conn, as_of, select="lead_unit, status, count(*) AS n", group_by="lead_unit, status")
-        open_tasks = states_at(conn, as_of, select=BOARD_COLUMNS + ", pending_extension", where="status = ANY(%s)",
-                               params=(list(OPEN_STATUSES),))
-        calendar = known_calendar(asked)
+    counts = states_at(conn, as_of, select="lead_unit, status, count(*) AS n", group_by="lead_unit, status")
+    open_tasks, calendar = states_with_calendar(conn, as_of, select=BOARD_COLUMNS + ", pending_extension",
+                                                where="status = ANY(%s)", params=(list(OPEN_STATUSES),))
     for counted in counts:
         by_status[counted["status"]] += counted["n"]
         by_unit[counted["lead_unit"]]["by_status"][counted["status"]] = counted["n"]
